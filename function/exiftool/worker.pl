@@ -1,0 +1,171 @@
+#!/usr/bin/perl
+# Warm ExifTool worker.
+#
+# Runs the exiftool application itself in -stay_open mode, so its JSON output
+# is exactly what `exiftool -json` prints, but teaches it one extra "file": the
+# fixed pseudo path in OBJECT_PATH. Opening that path ties the handle to a
+# reader whose reads and seeks are answered by the Node side over fd 3/4, so
+# ExifTool sees a random-access file while only the ranges it asks for are
+# fetched from S3. The object's real name never appears among exiftool's
+# arguments: it comes over the side channel, where no byte of it can be read
+# as an option.
+#
+# Usage: perl worker.pl PATH/TO/exiftool   (stdin/stdout/stderr: exiftool's
+# own -stay_open protocol; fd 3: replies from Node; fd 4: requests to Node).
+# ARCHITECTURE.md documents the frames.
+use strict;
+use warnings;
+
+use constant OBJECT_PATH => '/dev/null/s3-object';
+
+my $exiftool = shift @ARGV or die "usage: worker.pl PATH/TO/exiftool\n";
+my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
+unshift @INC, "$exeDir/lib";
+require Image::ExifTool;
+
+open(my $replies, '<&=', 3) or die "worker: cannot open fd 3 (replies): $!\n";
+open(my $requests, '>&=', 4) or die "worker: cannot open fd 4 (requests): $!\n";
+binmode $replies;
+binmode $requests;
+{ my $old = select $requests; $| = 1; select $old; }
+
+sub read_exact {
+    my ($len) = @_;
+    my $buf = '';
+    while (length($buf) < $len) {
+        my $n = sysread($replies, $buf, $len - length($buf), length $buf);
+        die "worker: side channel closed\n" unless $n;
+    }
+    return $buf;
+}
+
+# One request frame out, one reply frame back: 1-byte type, u32 length, payload.
+sub call_node {
+    my ($type, $payload) = @_;
+    print $requests pack('a1 N', $type, length $payload), $payload;
+    my ($rtype, $len) = unpack('a1 N', read_exact(5));
+    return ($rtype, read_exact($len));
+}
+
+# The object being extracted, as Node describes it: name, directory, size and
+# Last-Modified (Unix seconds). Asked afresh each time, so this side keeps no
+# state between objects.
+sub current_object {
+    my ($type, $payload) = call_node('O', '');
+    die "worker: unexpected reply '$type' to open\n" unless $type eq 'I';
+    my ($size, $mtime, $dirLen) = unpack('Q> Q> N', $payload);
+    my $dir = substr($payload, 20, $dirLen);
+    my $name = substr($payload, 20 + $dirLen);
+    return { size => $size, mtime => $mtime, dir => $dir, name => $name };
+}
+
+no warnings 'redefine';
+my %original = map { $_ => \&{"Image::ExifTool::$_"} }
+    qw(Open Exists IsDirectory SplitFileName GetFileExtension);
+my $isObject = sub { defined $_[0] and $_[0] eq OBJECT_PATH };
+
+*Image::ExifTool::Exists = sub {
+    return 1 if $isObject->($_[1]);
+    return $original{Exists}->(@_);
+};
+*Image::ExifTool::IsDirectory = sub {
+    return 0 if $isObject->($_[1]);
+    return $original{IsDirectory}->(@_);
+};
+*Image::ExifTool::SplitFileName = sub {
+    return $original{SplitFileName}->(@_) unless $isObject->($_[0]);
+    my $obj = current_object();
+    return ($obj->{dir}, $obj->{name});
+};
+*Image::ExifTool::GetFileExtension = sub {
+    return $original{GetFileExtension}->(@_) unless $isObject->($_[0]);
+    return $original{GetFileExtension}->(current_object()->{name});
+};
+*Image::ExifTool::Open = sub {
+    my ($self, $fh, $file, $mode) = @_;
+    return $original{Open}->(@_) unless $isObject->($file);
+    # the object is read-only: refuse any write or append mode
+    return 0 if defined $mode and $mode ne '<';
+    my $obj = current_object();
+    tie *$fh, 'S3ObjectHandle', $obj->{size};
+    # stat() cannot see through a tied handle, so the System tags that
+    # describe a local file come from S3 instead, converted by ExifTool
+    $self->FoundTag('FileSize', $obj->{size});
+    $self->FoundTag('FileModifyDate', $obj->{mtime});
+    return 1;
+};
+use warnings 'redefine';
+
+# Run the real application; its BEGIN block finds its lib/ from $0.
+$0 = $exiftool;
+@ARGV = ('-stay_open', 'True', '-@', '-');
+my $rc = do $exiftool;
+die "worker: cannot run $exiftool: " . ($@ || $!) . "\n" unless defined $rc;
+exit 0;
+
+# A read-only file handle whose bytes live on the Node side.
+package S3ObjectHandle;
+
+sub TIEHANDLE {
+    my ($class, $size) = @_;
+    return bless { pos => 0, size => $size }, $class;
+}
+
+sub READ {
+    my ($self, undef, $len, $offset) = @_;
+    my $bufref = \$_[1];
+    $offset = 0 unless defined $offset;
+    $$bufref = '' unless defined $$bufref;
+    my $want = $self->{size} - $self->{pos};
+    $want = $len if $len < $want;
+    my $data = '';
+    if ($want > 0) {
+        my ($type, $payload) = main::call_node('R', pack('Q> N', $self->{pos}, $want));
+        # 'E': the range could not be read; Node keeps the reason and reports
+        # it instead of whatever ExifTool makes of a short file
+        $data = $payload if $type eq 'D';
+    }
+    substr($$bufref, $offset) = $data;
+    $self->{pos} += length $data;
+    return length $data;
+}
+
+sub READLINE {
+    my ($self) = @_;
+    return undef if $self->{pos} >= $self->{size};
+    my ($line, $chunk) = ('', '');
+    while ($self->READ($chunk, 4096)) {
+        my $end = defined $/ && length $/ ? index($chunk, $/) : -1;
+        if ($end >= 0) {
+            $line .= substr($chunk, 0, $end + length $/);
+            $self->{pos} -= length($chunk) - ($end + length $/);
+            return $line;
+        }
+        $line .= $chunk;
+    }
+    return length $line ? $line : undef;
+}
+
+sub GETC {
+    my ($self) = @_;
+    my $c;
+    return $self->READ($c, 1) ? $c : undef;
+}
+
+sub SEEK {
+    my ($self, $pos, $whence) = @_;
+    $pos += $self->{pos} if $whence == 1;
+    $pos += $self->{size} if $whence == 2;
+    return 0 if $pos < 0;
+    $self->{pos} = $pos;
+    return 1;
+}
+
+sub TELL { $_[0]{pos} }
+sub EOF { $_[0]{pos} >= $_[0]{size} }
+sub BINMODE { 1 }
+sub CLOSE { 1 }
+sub FILENO { undef }
+sub WRITE { 0 }
+sub PRINT { 0 }
+sub PRINTF { 0 }
