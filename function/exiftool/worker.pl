@@ -15,6 +15,7 @@
 # ARCHITECTURE.md documents the frames.
 use strict;
 use warnings;
+use Scalar::Util ();
 
 use constant OBJECT_PATH => '/dev/null/s3-object';
 
@@ -59,29 +60,44 @@ sub current_object {
     return { size => $size, mtime => $mtime, dir => $dir, name => $name };
 }
 
-no warnings 'redefine';
+# stat() and -f on the tied handle find no real file; ExifTool copes, so the
+# warnings Perl prints about it are noise
+$SIG{__WARN__} = sub {
+    print STDERR $_[0] unless $_[0] =~ /on unopened filehandle EXIFTOOL_FILE/;
+};
+
 my %original = map { $_ => \&{"Image::ExifTool::$_"} }
     qw(Open Exists IsDirectory SplitFileName GetFileExtension);
 my $isObject = sub { defined $_[0] and $_[0] eq OBJECT_PATH };
 
-*Image::ExifTool::Exists = sub {
+# Replaces an Image::ExifTool function, keeping its prototype so that callers
+# compiled later (the exiftool script) see the same signature.
+sub override {
+    my ($name, $code) = @_;
+    Scalar::Util::set_prototype(\&$code, prototype($original{$name}));
+    no strict 'refs';
+    no warnings 'redefine';
+    *{"Image::ExifTool::$name"} = $code;
+}
+
+override Exists => sub {
     return 1 if $isObject->($_[1]);
     return $original{Exists}->(@_);
 };
-*Image::ExifTool::IsDirectory = sub {
+override IsDirectory => sub {
     return 0 if $isObject->($_[1]);
     return $original{IsDirectory}->(@_);
 };
-*Image::ExifTool::SplitFileName = sub {
+override SplitFileName => sub {
     return $original{SplitFileName}->(@_) unless $isObject->($_[0]);
     my $obj = current_object();
     return ($obj->{dir}, $obj->{name});
 };
-*Image::ExifTool::GetFileExtension = sub {
+override GetFileExtension => sub {
     return $original{GetFileExtension}->(@_) unless $isObject->($_[0]);
     return $original{GetFileExtension}->(current_object()->{name});
 };
-*Image::ExifTool::Open = sub {
+override Open => sub {
     my ($self, $fh, $file, $mode) = @_;
     return $original{Open}->(@_) unless $isObject->($file);
     # the object is read-only: refuse any write or append mode
@@ -94,7 +110,6 @@ my $isObject = sub { defined $_[0] and $_[0] eq OBJECT_PATH };
     $self->FoundTag('FileModifyDate', $obj->{mtime});
     return 1;
 };
-use warnings 'redefine';
 
 # Run the real application; its BEGIN block finds its lib/ from $0.
 $0 = $exiftool;

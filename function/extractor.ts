@@ -1,0 +1,89 @@
+// The extraction engine: one S3 object in, the object `exiftool -json` prints
+// for it out, read through range requests by a warm worker from the pool.
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ObjectInfo, ReadStats } from "./ranges/byte-source";
+import { S3RangeSource, type RangeReadOptions, type S3ObjectRef } from "./ranges/s3-range-source";
+import { classifyS3Error } from "./ranges/s3-errors";
+import { validateExiftoolOptions } from "./exiftool/options";
+import { WorkerPool } from "./exiftool/worker-pool";
+
+export interface ExtractorOptions {
+  s3: S3Client;
+  /** Warm workers, hence extractions that can run at once. */
+  workers: number;
+  /** Caller's exiftool options; validated here, once. */
+  exiftoolOptions?: readonly string[];
+  /** Per-object deadline when the caller gives none. */
+  defaultTimeoutMs?: number;
+  /** Kill and replace a worker whose memory passes this. */
+  maxWorkerRssBytes?: number;
+  range?: Partial<RangeReadOptions>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Extraction {
+  /** As `exiftool -json` prints it, with SourceFile = s3://BUCKET/KEY. */
+  metadata: Record<string, unknown>;
+  object: ObjectInfo;
+  stats: ReadStats;
+  durationMs: number;
+}
+
+export class Extractor {
+  readonly pool: WorkerPool;
+  private readonly args: string[];
+
+  constructor(private readonly options: ExtractorOptions) {
+    this.args = validateExiftoolOptions(options.exiftoolOptions ?? []);
+    this.pool = new WorkerPool({
+      size: options.workers,
+      env: options.env,
+      maxRssBytes: options.maxWorkerRssBytes,
+    });
+  }
+
+  exiftoolVersion(): Promise<string> {
+    return this.pool.exiftoolVersion();
+  }
+
+  /**
+   * Extracts one object. Throws S3ReadError (typed: not found, denied,
+   * changed mid-read, throttled, other) or WorkerError (crash, deadline,
+   * memory); a file ExifTool cannot parse is not an error: its metadata
+   * carries ExifTool's Error tag, as exiftool -json would.
+   */
+  async extract(ref: S3ObjectRef, timeoutMs = this.options.defaultTimeoutMs ?? 60_000): Promise<Extraction> {
+    const started = Date.now();
+    const abort = new AbortController();
+    const deadline = setTimeout(() => abort.abort(), timeoutMs);
+    const source = new S3RangeSource(this.options.s3, ref, this.options.range, abort.signal);
+    const { directory, fileName } = splitKey(ref);
+    try {
+      const output = await this.pool.run((worker) =>
+        worker.extract({ source, directory, fileName, args: this.args, timeoutMs }),
+      );
+      if (output.sourceError !== undefined) throw classifyS3Error(output.sourceError, source.uri);
+      return {
+        metadata: { ...output.metadata, SourceFile: source.uri },
+        object: output.info,
+        stats: { ...source.stats },
+        durationMs: Date.now() - started,
+      };
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** Directory and FileName as a local path would give them: s3://bucket/dir and the last segment. */
+export function splitKey({ bucket, key }: S3ObjectRef): { directory: string; fileName: string } {
+  const slash = key.lastIndexOf("/");
+  return {
+    directory: slash < 0 ? `s3://${bucket}` : `s3://${bucket}/${key.slice(0, slash)}`,
+    fileName: key.slice(slash + 1),
+  };
+}
