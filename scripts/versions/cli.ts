@@ -1,0 +1,131 @@
+// `npm run versions [-- --write] [--stack dev] [--node-major N]`: prints the
+// pins against the latest available and, with --write, applies the ones that
+// moved. Everything it touches is injected so tests run it in a temp folder.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { makePlan } from "./plan";
+import { readPins, stackFileName, type Pins } from "./pins";
+import { fetchLatest, sourceConfigFromEnv } from "./sources";
+import { formatTable } from "./table";
+import { applyUpdate, dependencyVersion, type RunNpm } from "./write";
+
+export interface CliDeps {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  runNpm: RunNpm;
+}
+
+const USAGE = `usage: npm run versions [-- [--write] [--stack <name>] [--node-major <n>]]
+
+  Prints each version pin in Pulumi.<stack>.yaml against the latest available.
+  --write           apply the pins that moved (and package.json/lockfile for ExifTool)
+  --stack <name>    stack whose config holds the pins (default: dev)
+  --node-major <n>  move the Lambda base image to another Node.js major
+
+  Base URLs: VERSIONS_NPM_REGISTRY, VERSIONS_EXIFTOOL_ORG, VERSIONS_METACPAN,
+  VERSIONS_ECR_PUBLIC; per-request timeout: VERSIONS_TIMEOUT_MS (default 10000).`;
+
+interface Options {
+  write: boolean;
+  stack: string;
+  nodeMajor?: number;
+}
+
+function parseOptions(argv: string[]): Options | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      write: { type: "boolean", default: false },
+      stack: { type: "string", default: "dev" },
+      "node-major": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const major = values["node-major"];
+  if (major !== undefined && !/^\d+$/.test(major)) {
+    throw new TypeError(`--node-major must be a number, not ${JSON.stringify(major)}`);
+  }
+  return {
+    write: values.write === true,
+    stack: values.stack ?? "dev",
+    nodeMajor: major === undefined ? undefined : Number(major),
+  };
+}
+
+function describeChanges(changes: Partial<Pins>, pins: Pins): string[] {
+  return Object.entries(changes).map(
+    ([key, value]) => `  ${key}: ${String(pins[key as keyof Pins])} -> ${String(value)}`,
+  );
+}
+
+export async function main(argv: string[], deps: CliDeps): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    deps.err(`versions: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options === "help") {
+    deps.out(USAGE);
+    return 0;
+  }
+
+  try {
+    const stackFile = join(deps.root, stackFileName(options.stack));
+    if (!existsSync(stackFile)) {
+      throw new Error(`${stackFile} not found: the pins live in the stack config (see --stack)`);
+    }
+    const pins = readPins(readFileSync(stackFile, "utf8"), stackFile);
+    const packageJsonVersion = dependencyVersion(
+      readFileSync(join(deps.root, "package.json"), "utf8"),
+    );
+
+    const latest = await fetchLatest(
+      sourceConfigFromEnv(deps.env),
+      options.nodeMajor ?? pins.nodeMajor,
+    );
+    const plan = makePlan(pins, latest, packageJsonVersion, options.nodeMajor);
+
+    deps.out(formatTable(plan.rows));
+    deps.out("");
+    for (const note of plan.notes) deps.out(`note: ${note}`);
+
+    const moved = Object.keys(plan.changes).length > 0 || plan.npmVersion !== undefined;
+    if (!moved) {
+      deps.out("\nEvery pin is current.");
+      return 0;
+    }
+    if (!options.write) {
+      deps.out("\nRun `npm run versions -- --write` to apply the updates.");
+      return 0;
+    }
+    await applyUpdate({
+      root: deps.root,
+      stackFile,
+      changes: plan.changes,
+      npmVersion: plan.npmVersion,
+      runNpm: deps.runNpm,
+    });
+    deps.out(`\nUpdated ${stackFileName(options.stack)}:`);
+    for (const line of describeChanges(plan.changes, pins)) deps.out(line);
+    if (plan.npmVersion !== undefined) {
+      deps.out(
+        `Installed exiftool-vendored.pl@${plan.npmVersion} (package.json, package-lock.json).`,
+      );
+    }
+    deps.out("The next `pulumi up` rebuilds the image.");
+    return 0;
+  } catch (error) {
+    // source failures, bad pins and a failed npm install all end here, and
+    // by now every file is as it was before the run
+    const message = error instanceof Error ? error.message : String(error);
+    deps.err(`versions: ${message}\nNothing was written.`);
+    return 1;
+  }
+}
