@@ -1,0 +1,404 @@
+// Typed, validated stack settings. Pure on purpose: no Pulumi import, so every
+// rule is unit-testable and a bad value fails at `pulumi preview` with a
+// message that names the key, before any resource is planned.
+
+/** Pulumi project name; also the namespace of every config key. */
+export const PROJECT = "s3-exiftool";
+
+export type PerlSource = "system" | "source";
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+export interface Settings {
+  // Pins: `npm run versions -- --write` edits these in Pulumi.<stack>.yaml.
+  exiftoolVersion: string;
+  nodeMajor: number;
+  baseImageDigest: string;
+  perlSource: PerlSource;
+  perlVersion: string;
+  perlSha256: string;
+
+  // Buckets. Empty string means "not set".
+  uploadBucketName: string;
+  resultsBucketName: string;
+  resultsInUploadBucket: boolean;
+  resultsPrefix: string;
+  filterPrefix: string;
+  filterSuffix: string;
+
+  // Queue and event source mapping.
+  maxReceiveCount: number;
+  batchSize: number;
+  maximumBatchingWindow: number;
+  maximumConcurrency: number;
+
+  // Function.
+  memorySize: number;
+  timeout: number;
+  reservedConcurrency: number;
+  ephemeralStorageSize: number;
+  exiftoolOptions: string[];
+  exiftoolWorkers: number;
+  logLevel: LogLevel;
+  metricsNamespace: string;
+
+  // EventBridge.
+  enableEventBridge: boolean;
+  eventBusName: string;
+
+  // Operations.
+  logRetentionDays: number;
+  ecrKeepImages: number;
+  alarmEmail: string;
+  queueAgeAlarmSeconds: number;
+}
+
+/** Thrown for any invalid setting; the message always starts with the full key. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`${PROJECT}:${key}: ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads one raw config value; `undefined` when the key is not set. */
+export type ConfigSource = (key: string) => string | undefined;
+
+/** What the settings are checked against, outside the stack config. */
+export interface ConfigContext {
+  /** Exact version of exiftool-vendored.pl in package.json. */
+  exiftoolPackageVersion: string;
+}
+
+// Values that CloudWatch Logs accepts for retentionInDays.
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+];
+
+// Options that would break the -stay_open protocol the worker speaks, or make
+// ExifTool write files: the function only reads.
+const FORBIDDEN_EXIFTOOL_OPTIONS = new Set([
+  "-@",
+  "-stay_open",
+  "-execute",
+  "-o",
+  "-out",
+  "-w",
+  "-tagsfromfile",
+  "-overwrite_original",
+  "-overwrite_original_in_place",
+  "-delete_original",
+  "-restore_original",
+  "-geotag",
+  "-srcfile",
+]);
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Every key this project reads, with its default ("required" keys have none). */
+export const DEFAULTS = {
+  exiftoolVersion: undefined,
+  nodeMajor: "24",
+  baseImageDigest: undefined,
+  perlSource: "system",
+  perlVersion: "",
+  perlSha256: "",
+  uploadBucketName: "",
+  resultsBucketName: "",
+  resultsInUploadBucket: "false",
+  resultsPrefix: "",
+  filterPrefix: "",
+  filterSuffix: "",
+  maxReceiveCount: "5",
+  batchSize: "10",
+  maximumBatchingWindow: "0",
+  maximumConcurrency: "10",
+  memorySize: "1024",
+  timeout: "120",
+  reservedConcurrency: "-1",
+  ephemeralStorageSize: "512",
+  exiftoolOptions: "[]",
+  exiftoolWorkers: "2",
+  logLevel: "INFO",
+  metricsNamespace: "S3ExifTool",
+  enableEventBridge: "false",
+  eventBusName: "default",
+  logRetentionDays: "30",
+  ecrKeepImages: "10",
+  alarmEmail: "",
+  queueAgeAlarmSeconds: "3600",
+} as const satisfies Record<keyof Settings, string | undefined>;
+
+export const CONFIG_KEYS = Object.keys(DEFAULTS) as (keyof Settings)[];
+
+/** Parses and validates every setting; throws ConfigError naming the first bad key. */
+export function parseSettings(source: ConfigSource, context: ConfigContext): Settings {
+  const raw = (key: keyof Settings): string => {
+    const value = source(key);
+    if (value !== undefined) return value;
+    const fallback = DEFAULTS[key];
+    if (fallback === undefined) throw new ConfigError(key, "is required but not set");
+    return fallback;
+  };
+  const int = (key: keyof Settings, min: number, max: number): number => {
+    const text = raw(key).trim();
+    if (!/^-?\d+$/.test(text)) throw new ConfigError(key, `must be an integer, got "${text}"`);
+    const value = Number(text);
+    if (value < min || value > max) {
+      throw new ConfigError(key, `must be between ${min} and ${max}, got ${value}`);
+    }
+    return value;
+  };
+  const bool = (key: keyof Settings): boolean => {
+    const text = raw(key).trim();
+    if (text !== "true" && text !== "false") {
+      throw new ConfigError(key, `must be true or false, got "${text}"`);
+    }
+    return text === "true";
+  };
+  const oneOf = <T extends string>(key: keyof Settings, allowed: readonly T[]): T => {
+    const text = raw(key).trim();
+    if (!(allowed as readonly string[]).includes(text)) {
+      throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got "${text}"`);
+    }
+    return text as T;
+  };
+
+  const exiftoolVersion = raw("exiftoolVersion").trim();
+  if (exiftoolVersion !== context.exiftoolPackageVersion) {
+    throw new ConfigError(
+      "exiftoolVersion",
+      `is "${exiftoolVersion}" but package.json pins exiftool-vendored.pl ` +
+        `${context.exiftoolPackageVersion}; run \`npm run versions -- --write\``,
+    );
+  }
+
+  const nodeMajor = int("nodeMajor", 20, 98);
+  if (nodeMajor % 2 !== 0) {
+    throw new ConfigError("nodeMajor", `Lambda only ships even (LTS) Node.js majors, got ${nodeMajor}`);
+  }
+  const baseImageDigest = raw("baseImageDigest").trim();
+  if (!/^sha256:[0-9a-f]{64}$/.test(baseImageDigest)) {
+    throw new ConfigError("baseImageDigest", `must be "sha256:" and 64 lowercase hex digits`);
+  }
+
+  const perlSource = oneOf<PerlSource>("perlSource", ["system", "source"]);
+  const perlVersion = raw("perlVersion").trim();
+  const perlSha256 = raw("perlSha256").trim().toLowerCase();
+  if (perlVersion !== "" || perlSource === "source") {
+    // Even minors are Perl's stable series; odd ones are development releases.
+    const match = /^5\.(\d+)\.\d+$/.exec(perlVersion);
+    if (!match || Number(match[1]) % 2 !== 0) {
+      throw new ConfigError("perlVersion", `must be a stable Perl release like 5.42.2, got "${perlVersion}"`);
+    }
+  }
+  if (perlSha256 !== "" || perlSource === "source") {
+    if (!SHA256_HEX.test(perlSha256)) {
+      throw new ConfigError("perlSha256", "must be the 64 hex digit SHA-256 of the Perl tarball");
+    }
+  }
+
+  const uploadBucketName = bucketName("uploadBucketName", raw("uploadBucketName"));
+  const resultsBucketName = bucketName("resultsBucketName", raw("resultsBucketName"));
+  const resultsInUploadBucket = bool("resultsInUploadBucket");
+  const resultsPrefix = keyPart("resultsPrefix", raw("resultsPrefix"));
+  const filterPrefix = keyPart("filterPrefix", raw("filterPrefix"));
+  const filterSuffix = keyPart("filterSuffix", raw("filterSuffix"));
+  checkResultsLocation({
+    uploadBucketName,
+    resultsBucketName,
+    resultsInUploadBucket,
+    resultsPrefix,
+    filterPrefix,
+  });
+
+  const maxReceiveCount = int("maxReceiveCount", 1, 1000);
+  const maximumBatchingWindow = int("maximumBatchingWindow", 0, 300);
+  // SQS caps a batch at 10 unless a batching window lets Lambda gather more.
+  const batchSize = int("batchSize", 1, maximumBatchingWindow > 0 ? 10000 : 10);
+  const maximumConcurrency = int("maximumConcurrency", 2, 1000);
+
+  const memorySize = int("memorySize", 128, 10240);
+  const timeout = int("timeout", 1, 900);
+  const reservedConcurrency = int("reservedConcurrency", -1, 100000);
+  if (reservedConcurrency === 0) {
+    throw new ConfigError("reservedConcurrency", "0 would throttle every invocation; use -1 for none");
+  }
+  if (reservedConcurrency > 0 && maximumConcurrency > reservedConcurrency) {
+    throw new ConfigError(
+      "maximumConcurrency",
+      `(${maximumConcurrency}) must not exceed reservedConcurrency (${reservedConcurrency}), ` +
+        "or the queue poller is throttled and messages reach the DLQ early",
+    );
+  }
+  const ephemeralStorageSize = int("ephemeralStorageSize", 512, 10240);
+  const exiftoolOptions = options(raw("exiftoolOptions"));
+  const exiftoolWorkers = int("exiftoolWorkers", 1, 32);
+  const logLevel = oneOf<LogLevel>("logLevel", ["DEBUG", "INFO", "WARN", "ERROR"]);
+  const metricsNamespace = raw("metricsNamespace").trim();
+  if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(metricsNamespace)) {
+    throw new ConfigError("metricsNamespace", "must be 1-255 characters of A-Z a-z 0-9 . _ - / # :");
+  }
+
+  const enableEventBridge = bool("enableEventBridge");
+  const eventBusName = raw("eventBusName").trim();
+  if (!/^[A-Za-z0-9._\-/]{1,256}$/.test(eventBusName)) {
+    throw new ConfigError("eventBusName", "must be the name of an event bus in this account and region");
+  }
+
+  const logRetentionDays = int("logRetentionDays", 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new ConfigError("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  const ecrKeepImages = int("ecrKeepImages", 1, 1000);
+  const alarmEmail = raw("alarmEmail").trim();
+  if (alarmEmail !== "" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new ConfigError("alarmEmail", `must be an e-mail address, got "${alarmEmail}"`);
+  }
+  const queueAgeAlarmSeconds = int("queueAgeAlarmSeconds", 60, 1209600);
+
+  return {
+    exiftoolVersion,
+    nodeMajor,
+    baseImageDigest,
+    perlSource,
+    perlVersion,
+    perlSha256,
+    uploadBucketName,
+    resultsBucketName,
+    resultsInUploadBucket,
+    resultsPrefix,
+    filterPrefix,
+    filterSuffix,
+    maxReceiveCount,
+    batchSize,
+    maximumBatchingWindow,
+    maximumConcurrency,
+    memorySize,
+    timeout,
+    reservedConcurrency,
+    ephemeralStorageSize,
+    exiftoolOptions,
+    exiftoolWorkers,
+    logLevel,
+    metricsNamespace,
+    enableEventBridge,
+    eventBusName,
+    logRetentionDays,
+    ecrKeepImages,
+    alarmEmail,
+    queueAgeAlarmSeconds,
+  };
+}
+
+/**
+ * The queue's visibility timeout: AWS advises at least six times the function
+ * timeout plus the batching window, so a message is not handed to a second
+ * poller while a retried invocation may still be working on it.
+ */
+export function visibilityTimeoutFor(settings: Pick<Settings, "timeout" | "maximumBatchingWindow">): number {
+  return 6 * settings.timeout + settings.maximumBatchingWindow;
+}
+
+/**
+ * Prefix for every resource name: the project and the stack, lowercased and
+ * limited to what S3, ECR and IAM all accept, so two stacks never collide.
+ */
+export function resourcePrefix(stack: string): string {
+  const cleaned = `${PROJECT}-${stack}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+$/, "");
+  // Leaves room for Pulumi's 8-character suffix and the longest resource
+  // suffix ("-uploads") within S3's 63-character bucket names.
+  if (cleaned.length > 40) {
+    throw new ConfigError("(stack name)", `"${stack}" is too long for resource names; keep it under 28 characters`);
+  }
+  return cleaned;
+}
+
+function bucketName(key: keyof Settings, value: string): string {
+  const name = value.trim();
+  if (name === "") return "";
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes("..")) {
+    throw new ConfigError(key, `"${name}" is not a valid S3 bucket name`);
+  }
+  return name;
+}
+
+// S3 key prefixes/suffixes for filters and results: literal text, no globbing.
+function keyPart(key: keyof Settings, value: string): string {
+  if (value === "") return "";
+  if (value.length > 1024) throw new ConfigError(key, "must be at most 1024 characters");
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new ConfigError(key, "must not contain control characters");
+  }
+  if (/[*?]/.test(value)) {
+    throw new ConfigError(key, `S3 filters and prefixes are literal: remove "*" and "?" from "${value}"`);
+  }
+  if (value.startsWith("/")) {
+    throw new ConfigError(key, `S3 keys do not start with "/": use "${value.replace(/^\/+/, "")}"`);
+  }
+  return value;
+}
+
+function checkResultsLocation(s: {
+  uploadBucketName: string;
+  resultsBucketName: string;
+  resultsInUploadBucket: boolean;
+  resultsPrefix: string;
+  filterPrefix: string;
+}): void {
+  if (!s.resultsInUploadBucket) {
+    if (s.resultsBucketName !== "" && s.resultsBucketName === s.uploadBucketName) {
+      throw new ConfigError(
+        "resultsBucketName",
+        "equals uploadBucketName; to write results into the upload bucket set resultsInUploadBucket: true",
+      );
+    }
+    return;
+  }
+  if (s.resultsBucketName !== "") {
+    throw new ConfigError("resultsBucketName", "must be empty when resultsInUploadBucket is true");
+  }
+  if (s.resultsPrefix === "" || !s.resultsPrefix.endsWith("/")) {
+    throw new ConfigError("resultsPrefix", 'must be a folder like "exiftool/" when resultsInUploadBucket is true');
+  }
+  // S3 notification filters cannot exclude a prefix, so results written into
+  // the watched bucket would trigger the function again, forever. Only an
+  // upload prefix that cannot overlap the results prefix breaks that loop.
+  if (s.filterPrefix === "") {
+    throw new ConfigError(
+      "filterPrefix",
+      "is required when resultsInUploadBucket is true (S3 filters cannot exclude the results prefix)",
+    );
+  }
+  if (s.filterPrefix.startsWith(s.resultsPrefix) || s.resultsPrefix.startsWith(s.filterPrefix)) {
+    throw new ConfigError(
+      "filterPrefix",
+      `"${s.filterPrefix}" overlaps resultsPrefix "${s.resultsPrefix}": results would trigger extraction again`,
+    );
+  }
+}
+
+function options(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError("exiftoolOptions", "must be a list of strings (YAML list or JSON array)");
+  }
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
+    throw new ConfigError("exiftoolOptions", "must be a list of strings");
+  }
+  for (const option of parsed as string[]) {
+    // One argument per line is the -stay_open protocol: a newline would inject arguments.
+    if (option === "" || /[\r\n\u0000]/.test(option)) {
+      throw new ConfigError("exiftoolOptions", "entries must be non-empty and contain no line breaks");
+    }
+    if (FORBIDDEN_EXIFTOOL_OPTIONS.has(option.toLowerCase().replace(/^--/, "-"))) {
+      throw new ConfigError("exiftoolOptions", `"${option}" is not allowed: the function only reads metadata`);
+    }
+  }
+  return parsed as string[];
+}

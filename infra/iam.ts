@@ -1,0 +1,105 @@
+// The function's execution role: one role, one inline policy, each statement
+// scoped to a resource this stack owns or names in its config.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The ARNs and key prefixes the function may touch, resolved. */
+export interface FunctionAccess {
+  uploadBucketArn: string;
+  /** Only objects under this prefix are read ("" for the whole bucket). */
+  uploadPrefix: string;
+  resultsBucketArn: string;
+  /** Results are written only under this prefix ("" for the whole bucket). */
+  resultsPrefix: string;
+  queueArn: string;
+  logGroupArn: string;
+  /** Set only when EventBridge delivery is enabled. */
+  eventBusArn?: string;
+}
+
+/** The least-privilege policy document; pure so tests can inspect it directly. */
+export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
+  const statements: aws.iam.PolicyStatement[] = [
+    {
+      Sid: "ReadUploads",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
+    },
+    {
+      Sid: "WriteResults",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${access.resultsBucketArn}/${access.resultsPrefix}*`],
+    },
+    {
+      Sid: "ConsumeQueue",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      Resource: [access.queueArn],
+    },
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      // Log streams are named by Lambda at run time: the ":*" covers the
+      // streams of this one group, not other groups.
+      Resource: [`${access.logGroupArn}:*`],
+    },
+  ];
+  if (access.eventBusArn !== undefined) {
+    statements.push({
+      Sid: "PublishResults",
+      Effect: "Allow",
+      Action: ["events:PutEvents"],
+      Resource: [access.eventBusArn],
+    });
+  }
+  // CloudWatch PutMetricData has no resource-level permissions (AWS requires
+  // "*"), so the function publishes metrics through the Embedded Metric
+  // Format in its logs instead and the role needs no such statement.
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface FunctionRoleArgs {
+  access: pulumi.Input<FunctionAccess>;
+}
+
+export class FunctionRole extends pulumi.ComponentResource {
+  readonly role: aws.iam.Role;
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: FunctionRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("s3-exiftool:infra:FunctionRole", name, {}, opts);
+
+    this.role = new aws.iam.Role(
+      name,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      name,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .output(args.access)
+          .apply((access) => JSON.stringify(functionPolicy(access as FunctionAccess))),
+      },
+      { parent: this },
+    );
+    // The function must not start polling before it may read the queue.
+    this.arn = pulumi.all([this.role.arn, policy.id]).apply(([arn]) => arn);
+    this.registerOutputs({ arn: this.arn });
+  }
+}

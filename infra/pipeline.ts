@@ -1,0 +1,171 @@
+// The data path: upload bucket -> S3 notification -> SQS (with DLQ) -> Lambda
+// -> results bucket or prefix, and EventBridge when enabled.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { SecureBucket } from "./bucket";
+import type { Settings } from "./config";
+import { FunctionRole } from "./iam";
+import { WorkQueue } from "./queue";
+
+/** The service name Powertools stamps on logs and metrics. */
+export const SERVICE_NAME = "s3-exiftool";
+
+export interface PipelineArgs {
+  settings: Settings;
+  /** Image by digest (`repo@sha256:...`). */
+  imageUri: pulumi.Input<string>;
+  logGroupName: pulumi.Input<string>;
+  logGroupArn: pulumi.Input<string>;
+}
+
+interface BucketRef {
+  name: pulumi.Output<string>;
+  arn: pulumi.Output<string>;
+}
+
+/** The function's environment: its whole contract with this program. */
+export function functionEnvironment(
+  settings: Settings,
+  resultsBucket: string,
+): Record<string, string> {
+  const variables: Record<string, string> = {
+    RESULTS_BUCKET: resultsBucket,
+    RESULTS_PREFIX: settings.resultsPrefix,
+    EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
+    EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+    LOG_LEVEL: settings.logLevel,
+  };
+  if (settings.enableEventBridge) variables.EVENT_BUS_NAME = settings.eventBusName;
+  return variables;
+}
+
+export class Pipeline extends pulumi.ComponentResource {
+  readonly uploadBucket: BucketRef;
+  readonly resultsBucket: BucketRef;
+  readonly queue: WorkQueue;
+  readonly function: aws.lambda.Function;
+
+  constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("s3-exiftool:infra:Pipeline", name, {}, opts);
+    const child = { parent: this };
+    const s = args.settings;
+
+    // An existing bucket is looked up (so preview fails if it is missing) but
+    // not reconfigured: its policy and settings belong to its owner.
+    const existing = (bucket: string): BucketRef => {
+      const found = aws.s3.getBucketOutput({ bucket }, child);
+      return { name: found.bucket, arn: found.arn };
+    };
+    const created = (suffix: string): BucketRef => {
+      const bucket = new SecureBucket(`${name}-${suffix}`, {}, child);
+      return { name: bucket.name, arn: bucket.arn };
+    };
+
+    this.uploadBucket = s.uploadBucketName ? existing(s.uploadBucketName) : created("uploads");
+    this.resultsBucket = s.resultsInUploadBucket
+      ? this.uploadBucket
+      : s.resultsBucketName
+        ? existing(s.resultsBucketName)
+        : created("results");
+
+    const account = aws.getCallerIdentityOutput({}, child);
+    this.queue = new WorkQueue(
+      `${name}-queue`,
+      {
+        functionTimeout: s.timeout,
+        maximumBatchingWindow: s.maximumBatchingWindow,
+        maxReceiveCount: s.maxReceiveCount,
+        sourceBucketArn: this.uploadBucket.arn,
+        sourceAccountId: account.accountId,
+      },
+      child,
+    );
+
+    const eventBusArn = s.enableEventBridge
+      ? aws.cloudwatch.getEventBusOutput({ name: s.eventBusName }, child).arn
+      : undefined;
+    const role = new FunctionRole(
+      `${name}-function`,
+      {
+        access: pulumi
+          .all([
+            this.uploadBucket.arn,
+            this.resultsBucket.arn,
+            this.queue.queue.arn,
+            args.logGroupArn,
+            eventBusArn,
+          ])
+          .apply(([uploadBucketArn, resultsBucketArn, queueArn, logGroupArn, busArn]) => ({
+            uploadBucketArn,
+            uploadPrefix: s.filterPrefix,
+            resultsBucketArn,
+            resultsPrefix: s.resultsPrefix,
+            queueArn,
+            logGroupArn,
+            ...(busArn === undefined ? {} : { eventBusArn: busArn }),
+          })),
+      },
+      child,
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        packageType: "Image",
+        imageUri: args.imageUri,
+        architectures: ["arm64"],
+        role: role.arn,
+        memorySize: s.memorySize,
+        timeout: s.timeout,
+        reservedConcurrentExecutions: s.reservedConcurrency,
+        ephemeralStorage: { size: s.ephemeralStorageSize },
+        loggingConfig: { logFormat: "JSON", logGroup: args.logGroupName },
+        environment: {
+          variables: this.resultsBucket.name.apply((bucket) => functionEnvironment(s, bucket)),
+        },
+      },
+      child,
+    );
+
+    new aws.lambda.EventSourceMapping(
+      `${name}-queue`,
+      {
+        eventSourceArn: this.queue.queue.arn,
+        functionName: this.function.arn,
+        batchSize: s.batchSize,
+        maximumBatchingWindowInSeconds: s.maximumBatchingWindow,
+        scalingConfig: { maximumConcurrency: s.maximumConcurrency },
+        // The handler reports failed records; only those return to the queue.
+        functionResponseTypes: ["ReportBatchItemFailures"],
+      },
+      child,
+    );
+
+    // S3 checks that it may send to the queue when the notification is put,
+    // so the queue policy must exist first. This resource owns the bucket's
+    // whole notification configuration (S3 has no per-rule API).
+    new aws.s3.BucketNotification(
+      `${name}-uploads`,
+      {
+        bucket: this.uploadBucket.name,
+        queues: [
+          {
+            queueArn: this.queue.queue.arn,
+            events: ["s3:ObjectCreated:*"],
+            ...(s.filterPrefix ? { filterPrefix: s.filterPrefix } : {}),
+            ...(s.filterSuffix ? { filterSuffix: s.filterSuffix } : {}),
+          },
+        ],
+      },
+      { ...child, dependsOn: [this.queue.policy] },
+    );
+
+    this.registerOutputs({
+      uploadBucketName: this.uploadBucket.name,
+      resultsBucketName: this.resultsBucket.name,
+      functionArn: this.function.arn,
+    });
+  }
+}
