@@ -49,9 +49,8 @@ const CHECKS: Record<PinKey, (value: unknown) => boolean> = {
 
 function configScalars(text: string, file: string): Map<PinKey, Scalar> {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new PinsError(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
-  }
+  const [firstError] = doc.errors;
+  if (firstError) throw new PinsError(`${file} is not valid YAML: ${firstError.message}`);
   const config = doc.get("config", true);
   if (!isMap(config)) throw new PinsError(`${file} has no config: map`);
   const found = new Map<PinKey, Scalar>();

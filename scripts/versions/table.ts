@@ -3,19 +3,18 @@
 import type { Row } from "./plan";
 
 export function formatTable(rows: readonly Row[]): string {
-  const header: Row = { pin: "pin", current: "current", latest: "latest", status: "ok" };
-  const cells = [header, ...rows].map((row, i) => [
-    row.pin,
-    row.current,
-    row.latest,
-    i === 0 ? "status" : row.status,
-  ]);
-  const widths = [0, 1, 2, 3].map((col) => Math.max(...cells.map((line) => line[col]!.length)));
-  const line = (values: string[]): string =>
-    values
-      .map((value, col) => value.padEnd(widths[col]!))
+  const lines: string[][] = [
+    ["pin", "current", "latest", "status"],
+    ...rows.map((row) => [row.pin, row.current, row.latest, row.status]),
+  ];
+  const widths =
+    lines[0]?.map((_, col) => Math.max(...lines.map((cells) => cells[col]?.length ?? 0))) ?? [];
+  const render = (cells: string[]): string =>
+    cells
+      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
       .join("  ")
       .trimEnd();
   const rule = widths.map((width) => "-".repeat(width)).join("  ");
-  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join("\n");
+  const [header, ...body] = lines.map(render);
+  return [header, rule, ...body].join("\n");
 }

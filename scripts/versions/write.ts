@@ -49,7 +49,9 @@ export async function applyUpdate(request: UpdateRequest): Promise<void> {
   try {
     // computed before anything is touched, so a stack file we cannot edit
     // fails the run while every file is still as it was
-    const stackText = applyPins(snapshot.get(stackFile)!.toString("utf8"), changes, stackFile);
+    const original = snapshot.get(stackFile);
+    if (!original) throw new Error(`${stackFile} not found`);
+    const stackText = applyPins(original.toString("utf8"), changes, stackFile);
     if (npmVersion !== undefined) {
       await request.runNpm(["install", "--save-exact", `${EXIFTOOL_PACKAGE}@${npmVersion}`], root);
       const installed = dependencyVersion(readFileSync(join(root, "package.json"), "utf8"));
