@@ -52,7 +52,10 @@ export class Extractor {
    * memory); a file ExifTool cannot parse is not an error: its metadata
    * carries ExifTool's Error tag, as exiftool -json would.
    */
-  async extract(ref: S3ObjectRef, timeoutMs = this.options.defaultTimeoutMs ?? 60_000): Promise<Extraction> {
+  async extract(
+    ref: S3ObjectRef,
+    timeoutMs = this.options.defaultTimeoutMs ?? 60_000,
+  ): Promise<Extraction> {
     const started = Date.now();
     const abort = new AbortController();
     const deadline = setTimeout(() => abort.abort(), timeoutMs);

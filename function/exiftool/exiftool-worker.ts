@@ -8,12 +8,19 @@ import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { ByteSource, ObjectInfo } from "../ranges/byte-source";
 import { exiftoolPath, missingPerlMessage, perlPath, workerScriptPath } from "./locate";
-import { FrameReader, decodeReadRequest, encodeFrame, encodeObjectInfo, type Frame } from "./side-channel";
+import {
+  FrameReader,
+  decodeReadRequest,
+  encodeFrame,
+  encodeObjectInfo,
+  type Frame,
+} from "./side-channel";
 
 /** The path worker.pl recognises as "the object"; it can never name a real file. */
 export const OBJECT_PATH = "/dev/null/s3-object";
 
-export type WorkerFailureKind = "WorkerStartFailed" | "WorkerCrashed" | "Timeout" | "MemoryExceeded";
+export type WorkerFailureKind =
+  "WorkerStartFailed" | "WorkerCrashed" | "Timeout" | "MemoryExceeded";
 
 /** The worker, not the object, failed: always worth a retry on a fresh worker. */
 export class WorkerError extends Error {
@@ -122,7 +129,11 @@ export class ExifToolWorker {
         reject(new WorkerError("WorkerStartFailed", message));
       };
       child.on("error", (error: NodeJS.ErrnoException) =>
-        fail(error.code === "ENOENT" ? missingPerlMessage(perl) : `cannot start ${perl}: ${error.message}`),
+        fail(
+          error.code === "ENOENT"
+            ? missingPerlMessage(perl)
+            : `cannot start ${perl}: ${error.message}`,
+        ),
       );
       child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
       const onData = (chunk: Buffer): void => {
@@ -170,7 +181,10 @@ export class ExifToolWorker {
       running.info.catch((error: unknown) => (running.sourceError ??= error));
       this.running = running;
       const timer = setTimeout(
-        () => this.fail(new WorkerError("Timeout", `extraction exceeded its ${job.timeoutMs} ms deadline`)),
+        () =>
+          this.fail(
+            new WorkerError("Timeout", `extraction exceeded its ${job.timeoutMs} ms deadline`),
+          ),
         job.timeoutMs,
       );
       const memory = this.watchMemory();
@@ -206,7 +220,10 @@ export class ExifToolWorker {
       const rss = residentBytes(this.pid);
       if (rss !== undefined && rss > maxRssBytes) {
         this.fail(
-          new WorkerError("MemoryExceeded", `worker memory ${rss} bytes passed its cap of ${maxRssBytes} bytes`),
+          new WorkerError(
+            "MemoryExceeded",
+            `worker memory ${rss} bytes passed its cap of ${maxRssBytes} bytes`,
+          ),
         );
       }
     }, rssCheckMs);
@@ -235,7 +252,15 @@ export class ExifToolWorker {
     if (frame.type === "O") {
       const info = await running.info.catch(() => undefined);
       const { size = 0, lastModified = new Date(0) } = info ?? {};
-      reply("I", encodeObjectInfo(size, lastModified.getTime() / 1000, running.job.directory, running.job.fileName));
+      reply(
+        "I",
+        encodeObjectInfo(
+          size,
+          lastModified.getTime() / 1000,
+          running.job.directory,
+          running.job.fileName,
+        ),
+      );
       return;
     }
     if (frame.type === "R" && running.sourceError === undefined) {
@@ -284,7 +309,12 @@ export class ExifToolWorker {
       metadata = parsed[0] ?? {};
     } catch {
       if (running.sourceError === undefined) {
-        running.reject(new WorkerError("WorkerCrashed", `exiftool printed no JSON: ${(stderr || stdout).trim()}`));
+        running.reject(
+          new WorkerError(
+            "WorkerCrashed",
+            `exiftool printed no JSON: ${(stderr || stdout).trim()}`,
+          ),
+        );
         return;
       }
     }
@@ -303,7 +333,9 @@ export class ExifToolWorker {
     if (running) {
       const why = this.exitReason || `exited (${signal ?? `code ${code}`})`;
       const stderr = Buffer.concat(running.stderr).toString().trim() || this.stderrTail.trim();
-      running.reject(new WorkerError("WorkerCrashed", `ExifTool worker ${why}${stderr ? `: ${stderr}` : ""}`));
+      running.reject(
+        new WorkerError("WorkerCrashed", `ExifTool worker ${why}${stderr ? `: ${stderr}` : ""}`),
+      );
     }
   }
 }

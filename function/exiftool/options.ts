@@ -8,7 +8,8 @@ export class OptionError extends Error {
 }
 
 /** Options that take no value (case matters where exiftool's does: -g/-G, -e/-E, -u/-U). */
-const FLAGS = /^-(a|e|ee\d?|E|f|D|H|L|l|m|n|q|s|S|u|U|z|b|struct-?|sort-?|fast\d?|scanForXMP|g\d*(:\d+)*|G\d*(:\d+)*)$/;
+const FLAGS =
+  /^-(a|e|ee\d?|E|f|D|H|L|l|m|n|q|s|S|u|U|z|b|struct-?|sort-?|fast\d?|scanForXMP|g\d*(:\d+)*|G\d*(:\d+)*)$/;
 
 /** Options followed by one value, with the shape the value must have. */
 const WITH_VALUE: Record<string, RegExp> = {
@@ -103,7 +104,9 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
       throw new OptionError(`ExifTool option #${i + 1} is empty or not a string`);
     }
     if (/[\r\n\0]/.test(arg) || arg !== arg.trim()) {
-      throw new OptionError(`ExifTool option ${JSON.stringify(arg)} has line breaks or edge spaces`);
+      throw new OptionError(
+        `ExifTool option ${JSON.stringify(arg)} has line breaks or edge spaces`,
+      );
     }
     const refused = refusal(arg);
     if (refused) throw new OptionError(refused);
@@ -112,8 +115,15 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
     if (valueShape) {
       const value = args[++i];
       if (value === undefined) throw new OptionError(`ExifTool option "${arg}" needs a value`);
-      if (/[\r\n\0]/.test(value) || value !== value.trim() || value.startsWith("#") || !valueShape.test(value)) {
-        throw new OptionError(`ExifTool option "${arg}" has an invalid value ${JSON.stringify(value)}`);
+      if (
+        /[\r\n\0]/.test(value) ||
+        value !== value.trim() ||
+        value.startsWith("#") ||
+        !valueShape.test(value)
+      ) {
+        throw new OptionError(
+          `ExifTool option "${arg}" has an invalid value ${JSON.stringify(value)}`,
+        );
       }
       if (arg === "-api" && !API_NAMES.has(value.split("=")[0].toLowerCase())) {
         throw new OptionError(

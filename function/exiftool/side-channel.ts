@@ -42,7 +42,12 @@ export function decodeReadRequest(payload: Buffer): { offset: number; length: nu
 }
 
 /** 'I' reply payload: u64 size, u64 mtime (Unix s), u32 directory length, directory, name. */
-export function encodeObjectInfo(size: number, mtimeSeconds: number, directory: string, name: string): Buffer {
+export function encodeObjectInfo(
+  size: number,
+  mtimeSeconds: number,
+  directory: string,
+  name: string,
+): Buffer {
   const dir = Buffer.from(directory, "utf8");
   const header = Buffer.alloc(20);
   header.writeBigUInt64BE(BigInt(size), 0);

@@ -8,7 +8,10 @@ export function endpointOverride(env: NodeJS.ProcessEnv = process.env): string |
   return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
-export function createS3Client(config: S3ClientConfig = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
+export function createS3Client(
+  config: S3ClientConfig = {},
+  env: NodeJS.ProcessEnv = process.env,
+): S3Client {
   const endpoint = config.endpoint ?? endpointOverride(env);
   return new S3Client({
     maxAttempts: 4,

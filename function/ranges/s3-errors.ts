@@ -2,7 +2,8 @@
 // (throttled, server-side trouble, network), or give up (not found, denied,
 // object replaced while being read).
 
-export type S3ErrorKind = "NotFound" | "AccessDenied" | "PreconditionFailed" | "Throttled" | "Other";
+export type S3ErrorKind =
+  "NotFound" | "AccessDenied" | "PreconditionFailed" | "Throttled" | "Other";
 
 export class S3ReadError extends Error {
   override readonly name = "S3ReadError";
@@ -45,7 +46,8 @@ export function classifyS3Error(error: unknown, what: string): S3ReadError {
     new S3ReadError(kind, retryable, `${summary} ${what}: ${detail}`, status, { cause: error });
 
   if (NOT_FOUND_NAMES.has(name) || status === 404) return make("NotFound", false, "not found:");
-  if (name === "AccessDenied" || status === 403) return make("AccessDenied", false, "access denied to");
+  if (name === "AccessDenied" || status === 403)
+    return make("AccessDenied", false, "access denied to");
   if (name === "PreconditionFailed" || status === 412) {
     return make("PreconditionFailed", false, "object changed while reading");
   }

@@ -73,7 +73,9 @@ export class S3RangeSource implements ByteSource {
       // never fetch more than the cache can hold next to what is needed now
       last + Math.floor(this.options.cacheBytes / 2 / blockSize),
     );
-    await Promise.all(this.missingRuns(first, last, fetchLast).map(([a, b]) => this.fetchBlocks(a, b)));
+    await Promise.all(
+      this.missingRuns(first, last, fetchLast).map(([a, b]) => this.fetchBlocks(a, b)),
+    );
 
     const parts: Buffer[] = [];
     for (let index = first; index <= last; index++) {
@@ -90,7 +92,9 @@ export class S3RangeSource implements ByteSource {
   private nextReadAhead(offset: number, end: number): number {
     const { blockSize, maxReadAheadBytes } = this.options;
     this.readAhead =
-      offset === this.sequentialEnd ? Math.min(Math.max(this.readAhead * 2, blockSize), maxReadAheadBytes) : 0;
+      offset === this.sequentialEnd
+        ? Math.min(Math.max(this.readAhead * 2, blockSize), maxReadAheadBytes)
+        : 0;
     this.sequentialEnd = end;
     return this.readAhead;
   }
