@@ -1,6 +1,6 @@
 // A local stand-in for the four upstream services, serving the recorded
 // answers in fixtures/, plus temp copies of a project for the CLI to edit.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -147,6 +147,9 @@ export interface TempProject {
 export function tempProject(): TempProject {
   const root = mkdtempSync(join(tmpdir(), "versions-test-"));
   cpSync(join(FIXTURES, "project"), root, { recursive: true });
+  // kept under another name so Prettier does not normalise its quoting,
+  // which the write tests rely on to prove the original style is kept
+  renameSync(join(root, "Pulumi.dev.yaml.fixture"), join(root, "Pulumi.dev.yaml"));
   const read = (file: string): Buffer => readFileSync(join(root, file));
   return {
     root,
