@@ -58,14 +58,18 @@ export class Alarms extends pulumi.ComponentResource {
       );
 
     this.alarms = [
-      alarm("dlq-depth", "Messages reached the dead-letter queue: their objects were not extracted", {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: args.deadLetterQueueName },
-        statistic: "Maximum",
-        period: 60,
-        threshold: 0,
-      }),
+      alarm(
+        "dlq-depth",
+        "Messages reached the dead-letter queue: their objects were not extracted",
+        {
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: args.deadLetterQueueName },
+          statistic: "Maximum",
+          period: 60,
+          threshold: 0,
+        },
+      ),
       alarm("queue-age", "The oldest queued upload has waited longer than expected", {
         namespace: "AWS/SQS",
         metricName: "ApproximateAgeOfOldestMessage",

@@ -26,7 +26,11 @@ export class SecureBucket extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
 
-  constructor(name: string, args: Record<string, never> = {}, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: Record<string, never> = {},
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("s3-exiftool:infra:SecureBucket", name, args, opts);
     const child = { parent: this };
 

@@ -74,8 +74,8 @@ export interface ConfigContext {
 
 // Values that CloudWatch Logs accepts for retentionInDays.
 const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ];
 
 // Options that would break the -stay_open protocol the worker speaks, or make
@@ -178,7 +178,10 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
 
   const nodeMajor = int("nodeMajor", 20, 98);
   if (nodeMajor % 2 !== 0) {
-    throw new ConfigError("nodeMajor", `Lambda only ships even (LTS) Node.js majors, got ${nodeMajor}`);
+    throw new ConfigError(
+      "nodeMajor",
+      `Lambda only ships even (LTS) Node.js majors, got ${nodeMajor}`,
+    );
   }
   const baseImageDigest = raw("baseImageDigest").trim();
   if (!/^sha256:[0-9a-f]{64}$/.test(baseImageDigest)) {
@@ -192,7 +195,10 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     // Even minors are Perl's stable series; odd ones are development releases.
     const match = /^5\.(\d+)\.\d+$/.exec(perlVersion);
     if (!match || Number(match[1]) % 2 !== 0) {
-      throw new ConfigError("perlVersion", `must be a stable Perl release like 5.42.2, got "${perlVersion}"`);
+      throw new ConfigError(
+        "perlVersion",
+        `must be a stable Perl release like 5.42.2, got "${perlVersion}"`,
+      );
     }
   }
   if (perlSha256 !== "" || perlSource === "source") {
@@ -225,7 +231,10 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
   const timeout = int("timeout", 1, 900);
   const reservedConcurrency = int("reservedConcurrency", -1, 100000);
   if (reservedConcurrency === 0) {
-    throw new ConfigError("reservedConcurrency", "0 would throttle every invocation; use -1 for none");
+    throw new ConfigError(
+      "reservedConcurrency",
+      "0 would throttle every invocation; use -1 for none",
+    );
   }
   if (reservedConcurrency > 0 && maximumConcurrency > reservedConcurrency) {
     throw new ConfigError(
@@ -240,13 +249,19 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
   const logLevel = oneOf<LogLevel>("logLevel", ["DEBUG", "INFO", "WARN", "ERROR"]);
   const metricsNamespace = raw("metricsNamespace").trim();
   if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(metricsNamespace)) {
-    throw new ConfigError("metricsNamespace", "must be 1-255 characters of A-Z a-z 0-9 . _ - / # :");
+    throw new ConfigError(
+      "metricsNamespace",
+      "must be 1-255 characters of A-Z a-z 0-9 . _ - / # :",
+    );
   }
 
   const enableEventBridge = bool("enableEventBridge");
   const eventBusName = raw("eventBusName").trim();
   if (!/^[A-Za-z0-9._\-/]{1,256}$/.test(eventBusName)) {
-    throw new ConfigError("eventBusName", "must be the name of an event bus in this account and region");
+    throw new ConfigError(
+      "eventBusName",
+      "must be the name of an event bus in this account and region",
+    );
   }
 
   const logRetentionDays = int("logRetentionDays", 1, 3653);
@@ -299,7 +314,9 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
  * timeout plus the batching window, so a message is not handed to a second
  * poller while a retried invocation may still be working on it.
  */
-export function visibilityTimeoutFor(settings: Pick<Settings, "timeout" | "maximumBatchingWindow">): number {
+export function visibilityTimeoutFor(
+  settings: Pick<Settings, "timeout" | "maximumBatchingWindow">,
+): number {
   return 6 * settings.timeout + settings.maximumBatchingWindow;
 }
 
@@ -308,11 +325,16 @@ export function visibilityTimeoutFor(settings: Pick<Settings, "timeout" | "maxim
  * limited to what S3, ECR and IAM all accept, so two stacks never collide.
  */
 export function resourcePrefix(stack: string): string {
-  const cleaned = `${PROJECT}-${stack}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+$/, "");
+  const cleaned = `${PROJECT}-${stack}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+$/, "");
   // Leaves room for Pulumi's 8-character suffix and the longest resource
   // suffix ("-uploads") within S3's 63-character bucket names.
   if (cleaned.length > 40) {
-    throw new ConfigError("(stack name)", `"${stack}" is too long for resource names; keep it under 28 characters`);
+    throw new Error(
+      `stack name "${stack}" is too long for resource names: use at most 28 characters`,
+    );
   }
   return cleaned;
 }
@@ -334,7 +356,10 @@ function keyPart(key: keyof Settings, value: string): string {
     throw new ConfigError(key, "must not contain control characters");
   }
   if (/[*?]/.test(value)) {
-    throw new ConfigError(key, `S3 filters and prefixes are literal: remove "*" and "?" from "${value}"`);
+    throw new ConfigError(
+      key,
+      `S3 filters and prefixes are literal: remove "*" and "?" from "${value}"`,
+    );
   }
   if (value.startsWith("/")) {
     throw new ConfigError(key, `S3 keys do not start with "/": use "${value.replace(/^\/+/, "")}"`);
@@ -362,7 +387,10 @@ function checkResultsLocation(s: {
     throw new ConfigError("resultsBucketName", "must be empty when resultsInUploadBucket is true");
   }
   if (s.resultsPrefix === "" || !s.resultsPrefix.endsWith("/")) {
-    throw new ConfigError("resultsPrefix", 'must be a folder like "exiftool/" when resultsInUploadBucket is true');
+    throw new ConfigError(
+      "resultsPrefix",
+      'must be a folder like "exiftool/" when resultsInUploadBucket is true',
+    );
   }
   // S3 notification filters cannot exclude a prefix, so results written into
   // the watched bucket would trigger the function again, forever. Only an
@@ -394,10 +422,16 @@ function options(text: string): string[] {
   for (const option of parsed as string[]) {
     // One argument per line is the -stay_open protocol: a newline would inject arguments.
     if (option === "" || /[\r\n\u0000]/.test(option)) {
-      throw new ConfigError("exiftoolOptions", "entries must be non-empty and contain no line breaks");
+      throw new ConfigError(
+        "exiftoolOptions",
+        "entries must be non-empty and contain no line breaks",
+      );
     }
     if (FORBIDDEN_EXIFTOOL_OPTIONS.has(option.toLowerCase().replace(/^--/, "-"))) {
-      throw new ConfigError("exiftoolOptions", `"${option}" is not allowed: the function only reads metadata`);
+      throw new ConfigError(
+        "exiftoolOptions",
+        `"${option}" is not allowed: the function only reads metadata`,
+      );
     }
   }
   return parsed as string[];

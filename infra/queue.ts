@@ -17,7 +17,11 @@ export interface WorkQueueArgs {
 }
 
 /** Queue policy: S3 may send, and only on behalf of this bucket in this account. */
-export function queuePolicy(queueArn: string, bucketArn: string, accountId: string): aws.iam.PolicyDocument {
+export function queuePolicy(
+  queueArn: string,
+  bucketArn: string,
+  accountId: string,
+): aws.iam.PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

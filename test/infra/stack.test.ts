@@ -1,0 +1,564 @@
+// The resource graph under Pulumi's mocks: what `pulumi preview` would plan.
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "./mocks";
+import { devStackConfig, ROOT } from "./stack-config";
+import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../infra/event-names";
+import { imageBuildArgs } from "../../infra/image";
+import {
+  deployStack,
+  loadSettings,
+  packageExiftoolVersion,
+  type StackOutputs,
+} from "../../infra/stack";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = { Statement: Record<string, any>[] };
+
+const devConfig = devStackConfig();
+
+function devSettings(overrides: Record<string, string> = {}): Settings {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(devConfig)) {
+    if (key.startsWith(`${PROJECT}:`)) values[key.slice(PROJECT.length + 1)] = value;
+  }
+  Object.assign(values, overrides);
+  return parseSettings((key) => values[key], {
+    exiftoolPackageVersion: overrides.exiftoolVersion ?? packageExiftoolVersion(ROOT),
+  });
+}
+
+interface Deployed {
+  outputs: StackOutputs;
+  resources: Recorded[];
+  of(type: string): Recorded[];
+  one(type: string): Recorded;
+}
+
+let stackCount = 0;
+
+/** Runs the program for one stack with its own names, and collects its resources. */
+async function deploy(settings: Settings): Promise<Deployed> {
+  stackCount += 1;
+  const stack = `t${stackCount}`;
+  const outputs = deployStack(settings, stack);
+  await valueOf(pulumi.all([outputs.functionArn, outputs.imageUri, outputs.resultsLocation]));
+  await settled();
+  const prefix = `${PROJECT}-${stack}`;
+  const resources = recorded.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+  const of = (type: string) => resources.filter((r) => r.type === type);
+  const one = (type: string) => {
+    const found = of(type);
+    expect(found, type).to.have.length(1);
+    return found[0];
+  };
+  return { outputs, resources, of, one };
+}
+
+const T = {
+  bucket: "aws:s3/bucket:Bucket",
+  publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  encryption:
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  notification: "aws:s3/bucketNotification:BucketNotification",
+  queue: "aws:sqs/queue:Queue",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+  fn: "aws:lambda/function:Function",
+  esm: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  repository: "aws:ecr/repository:Repository",
+  lifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  image: "awsx:ecr:Image",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+};
+
+const doc = (json: string): Doc => JSON.parse(json) as Doc;
+const asList = <V>(value: V | V[]): V[] => (Array.isArray(value) ? value : [value]);
+
+function queues(d: Deployed): { queue: Recorded; dlq: Recorded } {
+  const all = d.of(T.queue);
+  expect(all).to.have.length(2);
+  const dlq = all.find((q) => q.name.endsWith("-dlq"))!;
+  const queue = all.find((q) => q !== dlq)!;
+  return { queue, dlq };
+}
+
+function bucketNamed(d: Deployed, suffix: string): Recorded {
+  return d.of(T.bucket).find((b) => b.name.endsWith(`-${suffix}`))!;
+}
+
+describe("infra stack (Pulumi mocks)", () => {
+  let base: Deployed;
+  before(async () => {
+    base = await deploy(devSettings());
+  });
+
+  describe("index.ts", () => {
+    it("reads the stack config and exports every output", async () => {
+      pulumi.runtime.setAllConfig(devConfig);
+      const program = (await import("../../index")) as unknown as Record<string, unknown>;
+      await valueOf(program.functionArn as pulumi.Output<string>);
+      for (const name of [
+        "uploadBucketName",
+        "resultsBucketName",
+        "resultsLocation",
+        "queueUrl",
+        "queueArn",
+        "deadLetterQueueUrl",
+        "deadLetterQueueArn",
+        "functionName",
+        "functionArn",
+        "imageUri",
+      ]) {
+        expect(pulumi.Output.isInstance(program[name]), name).to.equal(true);
+      }
+      expect(await valueOf(program.imageUri as pulumi.Output<string>)).to.match(
+        /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/s3-exiftool-unit-image-[a-z0-9]+@sha256:[0-9a-f]{64}$/,
+      );
+      expect(await valueOf(program.queueUrl as pulumi.Output<string>)).to.match(
+        /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/s3-exiftool-unit-queue-/,
+      );
+      expect(await valueOf(program.deadLetterQueueArn as pulumi.Output<string>)).to.match(
+        /^arn:aws:sqs:[a-z0-9-]+:\d{12}:s3-exiftool-unit-queue-dlq-/,
+      );
+      // EventBridge is off in the dev stack: no event outputs.
+      expect(program.eventSource).to.equal(undefined);
+      expect(program.eventDetailType).to.equal(undefined);
+      expect(recorded.some((r) => r.name === `${PROJECT}-${MOCK_STACK}`)).to.equal(true);
+    });
+
+    it("fails before planning any resource when config is invalid, naming the key", () => {
+      pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:timeout`]: "901" });
+      expect(() => loadSettings()).to.throw(ConfigError, `${PROJECT}:timeout:`);
+      pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:filterSuffix`]: "*.jpg" });
+      expect(() => loadSettings()).to.throw(ConfigError, `${PROJECT}:filterSuffix:`);
+      pulumi.runtime.setAllConfig(devConfig);
+    });
+  });
+
+  describe("image", () => {
+    it("creates a scanned, encrypted ECR repository that keeps the last N images", () => {
+      const repository = base.one(T.repository);
+      expect(repository.inputs.imageScanningConfiguration).to.deep.equal({ scanOnPush: true });
+      expect(repository.inputs.encryptionConfigurations).to.deep.equal([{ encryptionType: "KMS" }]);
+      const rules = JSON.parse(base.one(T.lifecycle).inputs.policy).rules;
+      expect(rules).to.have.length(1);
+      expect(rules[0].selection).to.include({ countType: "imageCountMoreThan", countNumber: 10 });
+      expect(rules[0].action).to.deep.equal({ type: "expire" });
+    });
+
+    it("builds the top-level Dockerfile for linux/arm64 with the pins as build args", () => {
+      const image = base.one(T.image);
+      expect(image.inputs.platform).to.equal("linux/arm64");
+      expect(image.inputs.dockerfile).to.equal(path.join(ROOT, "Dockerfile"));
+      expect(image.inputs.context).to.equal(ROOT);
+      expect(existsSync(image.inputs.dockerfile)).to.equal(true);
+      expect(image.inputs.builderVersion).to.equal("BuilderBuildKit");
+      const settings = devSettings();
+      expect(image.inputs.args).to.deep.equal(imageBuildArgs(settings));
+      expect(image.inputs.args).to.include({
+        EXIFTOOL_VERSION: settings.exiftoolVersion,
+        NODE_MAJOR: "24",
+        BASE_IMAGE_DIGEST: settings.baseImageDigest,
+        PERL_SOURCE: "system",
+      });
+    });
+
+    it("a new ExifTool version changes the build args, the digest and the function", async () => {
+      const bumped = await deploy(devSettings({ exiftoolVersion: "13.60.0" }));
+      expect(bumped.one(T.image).inputs.args.EXIFTOOL_VERSION).to.equal("13.60.0");
+      expect(bumped.one(T.image).inputs.args).not.to.deep.equal(base.one(T.image).inputs.args);
+      const digest = (uri: string) => uri.split("@")[1];
+      expect(digest(bumped.one(T.fn).inputs.imageUri)).not.to.equal(
+        digest(base.one(T.fn).inputs.imageUri),
+      );
+    });
+
+    it("unchanged pins give the same build inputs and the same image for the function", async () => {
+      const again = await deploy(devSettings());
+      expect(again.one(T.image).inputs.args).to.deep.equal(base.one(T.image).inputs.args);
+      const digest = (uri: string) => uri.split("@")[1];
+      expect(digest(again.one(T.fn).inputs.imageUri)).to.equal(
+        digest(base.one(T.fn).inputs.imageUri),
+      );
+    });
+
+    it("a Perl-from-source config passes its version and checksum to the build", async () => {
+      const source = await deploy(devSettings({ perlSource: "source" }));
+      expect(source.one(T.image).inputs.args).to.include({
+        PERL_SOURCE: "source",
+        PERL_VERSION: devSettings().perlVersion,
+        PERL_SHA256: devSettings().perlSha256,
+      });
+    });
+  });
+
+  describe("function", () => {
+    it("is an arm64 container image function pinned by digest, sized from config", async () => {
+      const fn = base.one(T.fn);
+      expect(fn.inputs.packageType).to.equal("Image");
+      expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
+      expect(fn.inputs.imageUri).to.equal(await valueOf(base.outputs.imageUri));
+      expect(fn.inputs.imageUri).to.match(/@sha256:[0-9a-f]{64}$/);
+      expect(fn.inputs).to.include({
+        memorySize: 1024,
+        timeout: 120,
+        reservedConcurrentExecutions: -1,
+      });
+      expect(fn.inputs.ephemeralStorage).to.deep.equal({ size: 512 });
+      expect(fn.inputs.role).to.equal(base.one(T.role).state.arn);
+      expect(fn.inputs.loggingConfig.logGroup).to.equal(base.one(T.logGroup).state.name);
+    });
+
+    it("takes memory, timeout, concurrency and storage from config", async () => {
+      const sized = await deploy(
+        devSettings({
+          memorySize: "3008",
+          timeout: "900",
+          reservedConcurrency: "50",
+          ephemeralStorageSize: "4096",
+          maximumConcurrency: "40",
+        }),
+      );
+      const fn = sized.one(T.fn);
+      expect(fn.inputs).to.include({
+        memorySize: 3008,
+        timeout: 900,
+        reservedConcurrentExecutions: 50,
+      });
+      expect(fn.inputs.ephemeralStorage).to.deep.equal({ size: 4096 });
+      expect(queues(sized).queue.inputs.visibilityTimeoutSeconds).to.be.at.least(6 * 900);
+      expect(sized.one(T.esm).inputs.scalingConfig).to.deep.equal({ maximumConcurrency: 40 });
+    });
+
+    it("gets the sink and tuning environment variables", () => {
+      const variables = base.one(T.fn).inputs.environment.variables;
+      expect(variables).to.deep.equal({
+        RESULTS_BUCKET: bucketNamed(base, "results").state.bucket,
+        RESULTS_PREFIX: "",
+        EXIFTOOL_OPTIONS: "[]",
+        EXIFTOOL_WORKERS: "2",
+        POWERTOOLS_SERVICE_NAME: "s3-exiftool",
+        POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
+        LOG_LEVEL: "INFO",
+      });
+    });
+
+    it("is fed by an event source mapping that reports batch item failures", () => {
+      const esm = base.one(T.esm);
+      expect(esm.inputs.eventSourceArn).to.equal(queues(base).queue.state.arn);
+      expect(esm.inputs.functionName).to.equal(base.one(T.fn).state.arn);
+      expect(esm.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
+      expect(esm.inputs).to.include({ batchSize: 10, maximumBatchingWindowInSeconds: 0 });
+      expect(esm.inputs.scalingConfig).to.deep.equal({ maximumConcurrency: 10 });
+    });
+  });
+
+  describe("queues", () => {
+    it("encrypts both queues and redrives to the DLQ after maxReceiveCount", async () => {
+      const { queue, dlq } = queues(base);
+      expect(queue.inputs.sqsManagedSseEnabled).to.equal(true);
+      expect(dlq.inputs.sqsManagedSseEnabled).to.equal(true);
+      expect(dlq.inputs.messageRetentionSeconds).to.equal(14 * 24 * 3600);
+      expect(JSON.parse(queue.inputs.redrivePolicy)).to.deep.equal({
+        deadLetterTargetArn: dlq.state.arn,
+        maxReceiveCount: 5,
+      });
+      const custom = await deploy(devSettings({ maxReceiveCount: "3" }));
+      expect(JSON.parse(queues(custom).queue.inputs.redrivePolicy).maxReceiveCount).to.equal(3);
+    });
+
+    it("derives the visibility timeout from the function timeout (>= 6x)", async () => {
+      const { queue } = queues(base);
+      expect(queue.inputs.visibilityTimeoutSeconds).to.be.at.least(6 * 120);
+      const windowed = await deploy(
+        devSettings({ timeout: "30", maximumBatchingWindow: "20", batchSize: "100" }),
+      );
+      expect(queues(windowed).queue.inputs.visibilityTimeoutSeconds).to.be.at.least(6 * 30 + 20);
+      // Only the main queue: a DLQ's visibility timeout plays no part.
+      expect(queues(windowed).dlq.inputs.visibilityTimeoutSeconds).to.equal(undefined);
+    });
+
+    it("lets only the upload bucket of this account send", () => {
+      const policy = doc(base.one(T.queuePolicy).inputs.policy);
+      expect(base.one(T.queuePolicy).inputs.queueUrl).to.equal(queues(base).queue.state.url);
+      expect(policy.Statement).to.have.length(1);
+      const [statement] = policy.Statement;
+      expect(statement.Effect).to.equal("Allow");
+      expect(statement.Principal).to.deep.equal({ Service: "s3.amazonaws.com" });
+      expect(statement.Action).to.equal("sqs:SendMessage");
+      expect(statement.Resource).to.equal(queues(base).queue.state.arn);
+      expect(statement.Condition).to.deep.equal({
+        ArnEquals: { "aws:SourceArn": bucketNamed(base, "uploads").state.arn },
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+      });
+    });
+  });
+
+  describe("buckets and notification", () => {
+    it("creates private, encrypted, TLS-only upload and results buckets", () => {
+      expect(base.of(T.bucket)).to.have.length(2);
+      for (const suffix of ["uploads", "results"]) {
+        const bucket = bucketNamed(base, suffix);
+        const id = bucket.state.bucket;
+        const block = base.of(T.publicAccessBlock).find((b) => b.inputs.bucket === id)!;
+        expect(block.inputs).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        const sse = base.of(T.encryption).find((e) => e.inputs.bucket === id)!;
+        expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal(
+          "AES256",
+        );
+        const policy = doc(
+          base.of(T.bucketPolicy).find((p) => p.inputs.bucket === id)!.inputs.policy,
+        );
+        expect(policy.Statement).to.deep.include({
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [bucket.state.arn, `${bucket.state.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        });
+      }
+    });
+
+    it("notifies the queue of every created object, unfiltered by default", () => {
+      const notification = base.one(T.notification);
+      expect(notification.inputs.bucket).to.equal(bucketNamed(base, "uploads").state.bucket);
+      expect(notification.inputs.queues).to.deep.equal([
+        { queueArn: queues(base).queue.state.arn, events: ["s3:ObjectCreated:*"] },
+      ]);
+    });
+
+    it("applies prefix and suffix filters, and reads only under the prefix", async () => {
+      const filtered = await deploy(devSettings({ filterPrefix: "photos/", filterSuffix: ".jpg" }));
+      expect(filtered.one(T.notification).inputs.queues[0]).to.include({
+        filterPrefix: "photos/",
+        filterSuffix: ".jpg",
+      });
+      const read = doc(filtered.one(T.rolePolicy).inputs.policy).Statement.find(
+        (s) => s.Sid === "ReadUploads",
+      )!;
+      expect(read.Resource).to.deep.equal([
+        `${bucketNamed(filtered, "uploads").state.arn}/photos/*`,
+      ]);
+    });
+
+    it("uses an existing upload bucket without creating one", async () => {
+      const existing = await deploy(devSettings({ uploadBucketName: "team-photos" }));
+      expect(existing.of(T.bucket).map((b) => b.name)).to.have.length(1);
+      expect(bucketNamed(existing, "results")).not.to.equal(undefined);
+      expect(bucketNamed(existing, "uploads")).to.equal(undefined);
+      expect(existing.one(T.notification).inputs.bucket).to.equal("team-photos");
+      const condition = doc(existing.one(T.queuePolicy).inputs.policy).Statement[0].Condition;
+      expect(condition.ArnEquals["aws:SourceArn"]).to.equal("arn:aws:s3:::team-photos");
+      expect(await valueOf(existing.outputs.uploadBucketName)).to.equal("team-photos");
+    });
+
+    it("writes results under a prefix of the upload bucket when so configured", async () => {
+      const shared = await deploy(
+        devSettings({
+          resultsInUploadBucket: "true",
+          resultsPrefix: "exiftool/",
+          filterPrefix: "incoming/",
+        }),
+      );
+      expect(shared.of(T.bucket).map((b) => b.name)).to.have.length(1);
+      const uploads = bucketNamed(shared, "uploads");
+      const write = doc(shared.one(T.rolePolicy).inputs.policy).Statement.find(
+        (s) => s.Sid === "WriteResults",
+      )!;
+      expect(write.Resource).to.deep.equal([`${uploads.state.arn}/exiftool/*`]);
+      expect(shared.one(T.fn).inputs.environment.variables).to.include({
+        RESULTS_BUCKET: uploads.state.bucket,
+        RESULTS_PREFIX: "exiftool/",
+      });
+      expect(await valueOf(shared.outputs.resultsLocation)).to.equal(
+        `s3://${uploads.state.bucket}/exiftool/`,
+      );
+    });
+  });
+
+  describe("IAM", () => {
+    it("gives the function one role, assumable by Lambda only", () => {
+      const trust = doc(base.one(T.role).inputs.assumeRolePolicy);
+      expect(trust.Statement).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ]);
+      expect(base.one(T.rolePolicy).inputs.role).to.equal(
+        base.one(T.role).state.name ?? base.one(T.role).name,
+      );
+    });
+
+    it("grants exactly the needed actions, on this stack's resources only", () => {
+      const policy = doc(base.one(T.rolePolicy).inputs.policy);
+      const uploads = bucketNamed(base, "uploads").state.arn;
+      const results = bucketNamed(base, "results").state.arn;
+      const logGroup = base.one(T.logGroup).state.arn;
+      expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+        [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
+        [["s3:PutObject"], [`${results}/*`]],
+        [
+          ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+          [queues(base).queue.state.arn],
+        ],
+        [["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroup}:*`]],
+      ]);
+    });
+
+    it("never uses a wildcard action or a '*' resource, in any configuration", async () => {
+      const variants = [
+        base,
+        await deploy(devSettings({ enableEventBridge: "true", filterPrefix: "in/" })),
+        await deploy(
+          devSettings({ uploadBucketName: "their-bucket", resultsBucketName: "their-results" }),
+        ),
+      ];
+      for (const variant of variants) {
+        const own = variant.resources.flatMap((r) => [r.state.arn, r.state.name]).filter(Boolean);
+        const named = ["their-bucket", "their-results", "event-bus/default"];
+        for (const statement of doc(variant.one(T.rolePolicy).inputs.policy).Statement) {
+          expect(statement.Effect).to.equal("Allow");
+          for (const action of asList<string>(statement.Action)) {
+            expect(action).not.to.include("*");
+            expect(action).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+          }
+          for (const resource of asList<string>(statement.Resource)) {
+            expect(resource).not.to.equal("*");
+            const ours = own.some(
+              (id) => resource === id || resource.startsWith(`${id}/`) || resource === `${id}:*`,
+            );
+            const configured = named.some((n) => resource.includes(n));
+            expect(ours || configured, resource).to.equal(true);
+          }
+        }
+        const queuePolicy = doc(variant.one(T.queuePolicy).inputs.policy);
+        for (const statement of queuePolicy.Statement) {
+          for (const action of asList<string>(statement.Action)) expect(action).not.to.include("*");
+        }
+      }
+    });
+  });
+
+  describe("EventBridge", () => {
+    it("is off by default: no bus variable, no PutEvents", () => {
+      expect(base.one(T.fn).inputs.environment.variables).not.to.have.property("EVENT_BUS_NAME");
+      const actions = doc(base.one(T.rolePolicy).inputs.policy).Statement.flatMap((s) => s.Action);
+      expect(actions).not.to.include("events:PutEvents");
+      expect(base.outputs.eventSource).to.equal(undefined);
+    });
+
+    it("when enabled, may put events on the configured bus only and exports source and detail-type", async () => {
+      const events = await deploy(
+        devSettings({ enableEventBridge: "true", eventBusName: "metadata" }),
+      );
+      expect(events.one(T.fn).inputs.environment.variables.EVENT_BUS_NAME).to.equal("metadata");
+      const put = doc(events.one(T.rolePolicy).inputs.policy).Statement.find(
+        (s) => s.Sid === "PublishResults",
+      )!;
+      expect(put.Action).to.deep.equal(["events:PutEvents"]);
+      expect(put.Resource).to.deep.equal([
+        `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/metadata`,
+      ]);
+      expect(events.outputs.eventSource).to.equal(EVENT_SOURCE);
+      expect(events.outputs.eventDetailType).to.equal(EVENT_DETAIL_TYPE);
+      expect(EVENT_SOURCE).to.equal("s3-exiftool");
+      expect(EVENT_DETAIL_TYPE).to.equal("ExifTool Metadata Extracted");
+    });
+  });
+
+  describe("observability", () => {
+    it("creates the function's log group with the configured retention", async () => {
+      expect(base.one(T.logGroup).inputs.retentionInDays).to.equal(30);
+      const kept = await deploy(devSettings({ logRetentionDays: "90" }));
+      expect(kept.one(T.logGroup).inputs.retentionInDays).to.equal(90);
+    });
+
+    it("alarms on DLQ depth, oldest message age, function errors and throttles", () => {
+      const { queue, dlq } = queues(base);
+      const alarms = base.of(T.alarm).map((a) => a.inputs);
+      const find = (metricName: string) => alarms.find((a) => a.metricName === metricName)!;
+      expect(find("ApproximateNumberOfMessagesVisible")).to.deep.include({
+        namespace: "AWS/SQS",
+        dimensions: { QueueName: dlq.state.name },
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+      });
+      expect(find("ApproximateAgeOfOldestMessage")).to.deep.include({
+        dimensions: { QueueName: queue.state.name },
+        threshold: 3600,
+      });
+      const fnName = base.one(T.fn).state.name;
+      for (const metric of ["Errors", "Throttles"]) {
+        expect(find(metric)).to.deep.include({
+          namespace: "AWS/Lambda",
+          dimensions: { FunctionName: fnName },
+          threshold: 0,
+        });
+      }
+      expect(alarms).to.have.length(4);
+      // No e-mail configured: no topic, nothing to notify.
+      expect(base.of(T.topic)).to.have.length(0);
+      expect(alarms.every((a) => a.alarmActions.length === 0)).to.equal(true);
+    });
+
+    it("with alarmEmail, notifies an SNS topic with an e-mail subscription", async () => {
+      const notified = await deploy(devSettings({ alarmEmail: "ops@example.com" }));
+      const topic = notified.one(T.topic);
+      expect(notified.one(T.subscription).inputs).to.include({
+        topic: topic.state.arn,
+        protocol: "email",
+        endpoint: "ops@example.com",
+      });
+      for (const alarm of notified.of(T.alarm)) {
+        expect(alarm.inputs.alarmActions).to.deep.equal([topic.state.arn]);
+      }
+    });
+  });
+
+  describe("naming and portability", () => {
+    it("names every resource after the project and stack", () => {
+      for (const resource of base.resources) {
+        expect(resource.name).to.match(/^s3-exiftool-t\d+(-|$)/);
+      }
+      expect(base.resources.length).to.be.greaterThan(25);
+    });
+
+    it("has arm64 throughout and no x86 anywhere in the graph", () => {
+      const graph = JSON.stringify(base.resources.map((r) => r.inputs));
+      expect(graph).not.to.match(/x86_64|amd64/);
+      expect(graph).to.include("linux/arm64");
+    });
+
+    it("hard-codes no account, region or bucket name in the program", () => {
+      const sources = [
+        "index.ts",
+        ...readdirSync(path.join(ROOT, "infra")).map((f) => `infra/${f}`),
+      ];
+      for (const file of sources) {
+        const text = readFileSync(path.join(ROOT, file), "utf8");
+        expect(text, file).not.to.match(/\b\d{12}\b/);
+        expect(text, file).not.to.match(
+          /\b(us|eu|ap|sa|ca|me|af|il|mx)-(north|south|east|west|central|northeast|southeast)-\d\b/,
+        );
+        expect(text, file).not.to.match(/arn:aws:s3:::[a-z0-9]/);
+      }
+    });
+  });
+});
