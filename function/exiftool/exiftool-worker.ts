@@ -82,6 +82,8 @@ export class ExifToolWorker {
   private running?: Running;
   private sideQueue: Promise<void> = Promise.resolve();
   private exited = false;
+  /** Set the moment a kill is sent: the exit event comes later, and the pool must not reuse us meanwhile. */
+  private killed = false;
   private exitReason = "";
   private stderrTail = "";
 
@@ -154,7 +156,7 @@ export class ExifToolWorker {
   }
 
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.killed;
   }
 
   get busy(): boolean {
@@ -162,7 +164,7 @@ export class ExifToolWorker {
   }
 
   extract(job: ExtractJob): Promise<ExtractOutput> {
-    if (this.exited) return Promise.reject(new WorkerError("WorkerCrashed", "worker has exited"));
+    if (!this.alive) return Promise.reject(new WorkerError("WorkerCrashed", "worker has exited"));
     if (this.running) return Promise.reject(new Error("worker is busy: one extraction at a time"));
     const id = ++nextId;
     return new Promise<ExtractOutput>((resolve, reject) => {
@@ -210,6 +212,7 @@ export class ExifToolWorker {
   }
 
   kill(): void {
+    this.killed = true;
     if (!this.exited) this.child.kill("SIGKILL");
   }
 
@@ -235,7 +238,7 @@ export class ExifToolWorker {
     if (!running) return;
     this.running = undefined;
     this.exitReason = error.message;
-    this.child.kill("SIGKILL");
+    this.kill();
     running.reject(error);
   }
 

@@ -1,0 +1,191 @@
+// Failures of the object, of S3 and of the worker each come back typed, and
+// the engine serves the next object afterwards.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { WorkerError } from "../../function/exiftool/exiftool-worker";
+import { Extractor } from "../../function/extractor";
+import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
+import { S3ReadError } from "../../function/ranges/s3-errors";
+import { CORPUS_DIR, quickTime } from "../../samples/synthetic";
+import { startLocalS3, type LocalS3 } from "../support/local-s3";
+
+const sample = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
+
+/** A source that misbehaves on its first read. */
+function sourceThat(onRead: () => Promise<Buffer>): ByteSource {
+  const info: ObjectInfo = { size: 1_000_000, lastModified: new Date() };
+  return { stats: { bytesRead: 0, requests: 0 }, open: async () => info, read: onRead };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("engine faults", function () {
+  this.timeout(120_000);
+  let local: LocalS3;
+  let extractor: Extractor;
+
+  before(async () => {
+    local = await startLocalS3(["faults"]);
+    await local.put("faults", "good.jpg", sample);
+  });
+  beforeEach(() => {
+    local.proxy.fault = undefined;
+    extractor = new Extractor({ s3: local.s3, workers: 1 });
+  });
+  afterEach(() => extractor.close());
+  after(() => local.stop());
+
+  async function expectStillWorks(): Promise<void> {
+    const { metadata } = await extractor.extract({ bucket: "faults", key: "good.jpg" });
+    expect(metadata.Artist).to.equal("Phil Harvey");
+  }
+
+  it("starts Perl once for 200 small files through one warm worker", async () => {
+    for (let i = 0; i < 200; i++) {
+      const { metadata } = await extractor.extract({ bucket: "faults", key: "good.jpg" });
+      expect(metadata.FileType).to.equal("JPEG");
+    }
+    expect(extractor.pool.spawned).to.equal(1);
+  });
+
+  it("reports a worker killed mid-file as WorkerCrashed, then replaces it", async () => {
+    await extractor.exiftoolVersion();
+    const error = await rejection(
+      extractor.pool.run((worker) =>
+        worker.extract({
+          source: sourceThat(async () => {
+            process.kill(worker.pid, "SIGKILL");
+            return new Promise<Buffer>(() => undefined);
+          }),
+          directory: "s3://faults",
+          fileName: "doomed.jpg",
+          args: [],
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    expect(error).to.be.instanceOf(WorkerError);
+    expect((error as WorkerError).kind).to.equal("WorkerCrashed");
+    await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(2);
+  });
+
+  it("kills a worker that hangs past the deadline and reports Timeout", async () => {
+    const error = await rejection(
+      extractor.pool.run((worker) =>
+        worker.extract({
+          source: sourceThat(() => new Promise<Buffer>(() => undefined)),
+          directory: "s3://faults",
+          fileName: "hang.mov",
+          args: [],
+          timeoutMs: 300,
+        }),
+      ),
+    );
+    expect((error as WorkerError).kind).to.equal("Timeout");
+    await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(2);
+  });
+
+  it("kills a worker over its memory cap and reports MemoryExceeded", async () => {
+    const capped = new Extractor({ s3: local.s3, workers: 1, maxWorkerRssBytes: 1024 * 1024 });
+    try {
+      await capped.exiftoolVersion();
+      const error = await rejection(
+        capped.pool.run((worker) =>
+          worker.extract({
+            source: sourceThat(() => new Promise<Buffer>(() => undefined)),
+            directory: "s3://faults",
+            fileName: "big.jpg",
+            args: [],
+            timeoutMs: 30_000,
+          }),
+        ),
+      );
+      expect((error as WorkerError).kind).to.equal("MemoryExceeded");
+    } finally {
+      await capped.close();
+    }
+    await expectStillWorks();
+  });
+
+  it("gives ExifTool's own Error for zero-byte, truncated and random-byte objects", async () => {
+    await local.put("faults", "empty.jpg", Buffer.alloc(0));
+    await local.put("faults", "truncated.jpg", sample.subarray(0, 700));
+    await local.put("faults", "noise.bin", randomBytes(64 * 1024));
+    const empty = await extractor.extract({ bucket: "faults", key: "empty.jpg" });
+    expect(empty.metadata.Error).to.equal("File is empty");
+    expect(empty.metadata.FileSize).to.equal("0 bytes");
+    const truncated = await extractor.extract({ bucket: "faults", key: "truncated.jpg" });
+    expect(truncated.metadata.FileType).to.equal("JPEG");
+    expect(String(truncated.metadata.Warning ?? truncated.metadata.Error)).to.match(/\w/);
+    const noise = await extractor.extract({ bucket: "faults", key: "noise.bin" });
+    expect(noise.metadata.Error).to.equal("Unknown file type");
+    await expectStillWorks();
+  });
+
+  it("reports an object deleted before the read as NotFound, not retryable", async () => {
+    const error = await rejection(extractor.extract({ bucket: "faults", key: "gone.jpg" }));
+    expect(error).to.be.instanceOf(S3ReadError);
+    expect((error as S3ReadError).kind).to.equal("NotFound");
+    expect((error as S3ReadError).retryable).to.equal(false);
+    expect(error.message).to.contain("s3://faults/gone.jpg");
+    await expectStillWorks();
+  });
+
+  it("reports an object overwritten mid-read as PreconditionFailed instead of mixing versions", async () => {
+    const movie = quickTime(3 * 1024 * 1024);
+    await local.put("faults", movie.name, Buffer.concat([...movie.chunks()]));
+    let replaced = false;
+    local.proxy.onResponse(async (entry) => {
+      if (entry.method !== "GET" || entry.key !== movie.name || replaced) return;
+      replaced = true;
+      await local.direct.send(
+        new PutObjectCommand({ Bucket: "faults", Key: movie.name, Body: "new content" }),
+      );
+    });
+    const error = await rejection(extractor.extract({ bucket: "faults", key: movie.name }));
+    expect(replaced).to.equal(true);
+    expect((error as S3ReadError).kind).to.equal("PreconditionFailed");
+    const statuses = local.proxy.getsOf("faults", movie.name).map((entry) => entry.status);
+    expect(statuses).to.deep.equal([206, 412]);
+    await expectStillWorks();
+  });
+
+  it("reports persistent 503 SlowDown as Throttled and retryable, after the SDK's retries", async () => {
+    local.proxy.fault = (request) =>
+      request.key === "good.jpg" ? { status: 503, code: "SlowDown" } : undefined;
+    const before = local.proxy.getsOf("faults", "good.jpg").length;
+    const error = await rejection(extractor.extract({ bucket: "faults", key: "good.jpg" }));
+    expect((error as S3ReadError).kind).to.equal("Throttled");
+    expect((error as S3ReadError).retryable).to.equal(true);
+    expect(local.proxy.getsOf("faults", "good.jpg").length - before).to.equal(4);
+    local.proxy.fault = undefined;
+    await expectStillWorks();
+  });
+
+  it("names Perl and how to install it when Perl is missing", async () => {
+    const broken = new Extractor({
+      s3: local.s3,
+      workers: 1,
+      env: { ...process.env, PERL_PATH: "/nonexistent/perl" },
+    });
+    try {
+      const error = await rejection(broken.extract({ bucket: "faults", key: "good.jpg" }));
+      expect((error as WorkerError).kind).to.equal("WorkerStartFailed");
+      expect(error.message).to.match(/Perl not found.*apt-get install perl.*PERL_PATH/);
+    } finally {
+      await broken.close();
+    }
+  });
+});
