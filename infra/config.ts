@@ -352,7 +352,7 @@ function bucketName(key: keyof Settings, value: string): string {
 function keyPart(key: keyof Settings, value: string): string {
   if (value === "") return "";
   if (value.length > 1024) throw new ConfigError(key, "must be at most 1024 characters");
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if ([...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) {
     throw new ConfigError(key, "must not contain control characters");
   }
   if (/[*?]/.test(value)) {
@@ -421,7 +421,7 @@ function options(text: string): string[] {
   }
   for (const option of parsed as string[]) {
     // One argument per line is the -stay_open protocol: a newline would inject arguments.
-    if (option === "" || /[\r\n\u0000]/.test(option)) {
+    if (option === "" || /[\r\n]/.test(option) || option.includes("\0")) {
       throw new ConfigError(
         "exiftoolOptions",
         "entries must be non-empty and contain no line breaks",
