@@ -1,0 +1,17 @@
+// Caps how many tasks run at once. Powertools starts every record of a batch
+// together; extractions beyond the worker count would only queue, and their
+// deadlines must be computed when they really start.
+export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (task) => {
+    if (active >= limit) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}

@@ -1,0 +1,72 @@
+// The function's settings, read from environment variables (which the Pulumi
+// program sets) once at cold start. A missing or invalid one stops the
+// function with a message naming it.
+import { availableParallelism } from "node:os";
+import { OptionError, validateExiftoolOptions } from "./exiftool/options";
+
+export interface FunctionConfig {
+  resultsBucket: string;
+  resultsPrefix: string;
+  /** Publish an EventBridge event per result when set. */
+  eventBusName?: string;
+  exiftoolOptions: string[];
+  workers: number;
+  /** Time kept back from the Lambda deadline to report results and failures. */
+  reserveMs: number;
+  maxWorkerRssBytes?: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function exiftoolOptions(raw: string | undefined): string[] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== "string")) {
+    throw new ConfigError(`EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`);
+  }
+  try {
+    return validateExiftoolOptions(parsed as string[]);
+  } catch (error) {
+    if (error instanceof OptionError) throw new ConfigError(`EXIFTOOL_OPTIONS: ${error.message}`);
+    throw error;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
+  const resultsBucket = env.RESULTS_BUCKET;
+  if (!resultsBucket) throw new ConfigError("RESULTS_BUCKET is not set: name the bucket results are written to");
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(resultsBucket)) {
+    throw new ConfigError(`RESULTS_BUCKET ${JSON.stringify(resultsBucket)} is not a valid bucket name`);
+  }
+  const resultsPrefix = env.RESULTS_PREFIX ?? "";
+  if (resultsPrefix.startsWith("/")) {
+    throw new ConfigError(`RESULTS_PREFIX must not start with "/", got ${JSON.stringify(resultsPrefix)}`);
+  }
+  const maxRssMb = integer(env, "MAX_WORKER_RSS_MB", 0, 0, 10_240);
+  return {
+    resultsBucket,
+    resultsPrefix,
+    eventBusName: env.EVENT_BUS_NAME || undefined,
+    exiftoolOptions: exiftoolOptions(env.EXIFTOOL_OPTIONS),
+    workers: integer(env, "EXIFTOOL_WORKERS", Math.max(2, availableParallelism()), 1, 64),
+    reserveMs: integer(env, "DEADLINE_RESERVE_MS", 5_000, 0, 60_000),
+    maxWorkerRssBytes: maxRssMb ? maxRssMb * 1024 * 1024 : undefined,
+  };
+}

@@ -1,0 +1,124 @@
+// Turns one SQS message body into the objects it announces. S3 sends its
+// own notification JSON (one or more Records, keys URL-encoded with `+` for
+// a space) or, through EventBridge, an "Object Created" event; it also sends
+// an s3:TestEvent when a notification is first configured.
+
+export interface ObjectCreated {
+  bucket: string;
+  /** Decoded key, as S3 APIs take it. */
+  key: string;
+  size?: number;
+  eTag?: string;
+  versionId?: string;
+  sequencer?: string;
+  eventName: string;
+  eventTime?: string;
+}
+
+export type ParsedMessage =
+  | { kind: "objects"; objects: ObjectCreated[]; skipped: string[] }
+  | { kind: "test" }
+  | { kind: "ignored"; reason: string };
+
+export class MalformedMessageError extends Error {
+  override readonly name = "MalformedMessageError";
+}
+
+/** S3 notification keys are form-encoded: `+` is a space, then %XX escapes (UTF-8). */
+export function decodeS3Key(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, " "));
+  } catch {
+    throw new MalformedMessageError(`object key ${JSON.stringify(encoded)} is not valid URL encoding`);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function field<T>(record: Json, path: string, type: "string" | "number", optional: true): T | undefined;
+function field<T>(record: Json, path: string, type: "string" | "number"): T;
+function field<T>(record: Json, path: string, type: "string" | "number", optional = false): T | undefined {
+  let value: unknown = record;
+  for (const part of path.split(".")) value = isObject(value) ? value[part] : undefined;
+  if (value === undefined || value === null) {
+    if (optional) return undefined;
+    throw new MalformedMessageError(`missing ${path}`);
+  }
+  if (typeof value !== type) throw new MalformedMessageError(`${path} is not a ${type}`);
+  return value as T;
+}
+
+function fromS3Record(record: unknown, index: number): ObjectCreated | string {
+  if (!isObject(record)) throw new MalformedMessageError(`Records[${index}] is not an object`);
+  const eventName = field<string>(record, "eventName", "string");
+  if (field<string>(record, "eventSource", "string", true) !== "aws:s3") {
+    return `Records[${index}] is not from aws:s3`;
+  }
+  if (!eventName.startsWith("ObjectCreated:")) return `Records[${index}] is ${eventName}, not ObjectCreated`;
+  try {
+    return {
+      bucket: field<string>(record, "s3.bucket.name", "string"),
+      key: decodeS3Key(field<string>(record, "s3.object.key", "string")),
+      size: field<number>(record, "s3.object.size", "number", true),
+      eTag: field<string>(record, "s3.object.eTag", "string", true),
+      versionId: field<string>(record, "s3.object.versionId", "string", true),
+      sequencer: field<string>(record, "s3.object.sequencer", "string", true),
+      eventName,
+      eventTime: field<string>(record, "eventTime", "string", true),
+    };
+  } catch (error) {
+    throw new MalformedMessageError(`Records[${index}]: ${(error as Error).message}`);
+  }
+}
+
+function fromEventBridge(event: Json): ParsedMessage {
+  if (event["detail-type"] !== "Object Created") {
+    return { kind: "ignored", reason: `EventBridge event "${String(event["detail-type"])}" is not Object Created` };
+  }
+  return {
+    kind: "objects",
+    skipped: [],
+    objects: [
+      {
+        bucket: field<string>(event, "detail.bucket.name", "string"),
+        key: decodeS3Key(field<string>(event, "detail.object.key", "string")),
+        size: field<number>(event, "detail.object.size", "number", true),
+        eTag: field<string>(event, "detail.object.etag", "string", true),
+        versionId: field<string>(event, "detail.object.version-id", "string", true),
+        sequencer: field<string>(event, "detail.object.sequencer", "string", true),
+        eventName: `ObjectCreated:${field<string>(event, "detail.reason", "string", true) ?? "EventBridge"}`,
+        eventTime: field<string>(event, "time", "string", true),
+      },
+    ],
+  };
+}
+
+/** Parses one SQS message body; throws MalformedMessageError saying what is wrong. */
+export function parseMessage(body: string): ParsedMessage {
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch (error) {
+    throw new MalformedMessageError(`message body is not JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(event)) throw new MalformedMessageError("message body is not a JSON object");
+  if (event.Event === "s3:TestEvent") return { kind: "test" };
+  if (event.source === "aws.s3" && "detail" in event) return fromEventBridge(event);
+  if (!("Records" in event)) {
+    throw new MalformedMessageError("message body is neither an S3 notification (Records) nor an EventBridge event");
+  }
+  if (!Array.isArray(event.Records) || event.Records.length === 0) {
+    throw new MalformedMessageError("Records is not a non-empty array");
+  }
+  const objects: ObjectCreated[] = [];
+  const skipped: string[] = [];
+  event.Records.forEach((record, index) => {
+    const parsed = fromS3Record(record, index);
+    if (typeof parsed === "string") skipped.push(parsed);
+    else objects.push(parsed);
+  });
+  return { kind: "objects", objects, skipped };
+}
