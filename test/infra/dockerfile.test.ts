@@ -6,10 +6,10 @@ import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { DEFAULTS, parseSettings, PROJECT } from "../../infra/config";
+import { DEFAULTS } from "../../infra/config";
 import { imageBuildArgs, PLATFORM } from "../../infra/image";
-import { packageExiftoolVersion } from "../../infra/stack";
-import { devStackConfig, ROOT } from "./stack-config";
+import { stackSettings } from "../../infra/stack-file";
+import { ROOT } from "./stack-config";
 
 const dockerfile = DockerfileParser.parse(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"));
 
@@ -38,11 +38,7 @@ const stage = (name: string): Stage => {
 const finalStage = stages[stages.length - 1];
 
 function devArgs(overrides: Record<string, string> = {}): Record<string, string> {
-  const config = devStackConfig();
-  const settings = parseSettings((key) => overrides[key] ?? config[`${PROJECT}:${key}`], {
-    exiftoolPackageVersion: packageExiftoolVersion(ROOT),
-  });
-  return imageBuildArgs(settings);
+  return imageBuildArgs(stackSettings(ROOT, "dev", overrides));
 }
 
 const expand = (text: string, args: Record<string, string>): string =>
