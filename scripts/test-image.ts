@@ -1,0 +1,269 @@
+// `npm run test:image`: builds the function image with Docker for linux/arm64,
+// runs it through the Runtime Interface Emulator that the Lambda base image
+// carries, and invokes it with an SQS batch holding an S3 notification for a
+// small PNG in a local S3 server (the project's in-process emulator). The
+// result object must appear in the results bucket.
+//
+// Without a Docker engine it says so and exits 0. Not part of `npm test`: a
+// cross-platform arm64 build needs QEMU/binfmt on x86 hosts and takes minutes.
+//
+// Usage: npm run test:image [-- --stack dev]
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import * as path from "node:path";
+import { deflateSync } from "node:zlib";
+import { imageBuildArgs, PLATFORM } from "../infra/image";
+import { functionEnvironment } from "../infra/pipeline";
+import { stackSettings } from "../infra/stack-file";
+import { startEmulator } from "../local/emulator";
+
+const ROOT = path.join(__dirname, "..");
+const UPLOADS = "uploads";
+const RESULTS = "results";
+const OBJECT_KEY = "incoming/test image.png";
+const PNG_COMMENT = "s3-exiftool image test";
+
+function dockerAvailable(): { ok: boolean; reason: string } {
+  const probe = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (probe.error)
+    return { ok: false, reason: `docker client not usable (${probe.error.message})` };
+  if (probe.status !== 0) {
+    return {
+      ok: false,
+      reason: `no Docker engine reachable: ${probe.stderr.trim().split("\n")[0]}`,
+    };
+  }
+  return { ok: true, reason: "" };
+}
+
+function run(command: string, args: string[]): void {
+  console.log(`$ ${command} ${args.join(" ")}`);
+  execFileSync(command, args, { cwd: ROOT, stdio: "inherit" });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A 1x1 PNG with a tEXt Comment chunk: enough for ExifTool to report on. */
+function tinyPng(comment: string): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (data: Buffer): number => {
+    let c = 0xffffffff;
+    for (const byte of data) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(1, 0); // width
+  header.writeUInt32BE(1, 4); // height
+  header[8] = 8; // bit depth
+  header[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("tEXt", Buffer.from(`Comment\0${comment}`, "latin1")),
+    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+/** The SQS batch Lambda would hand the function for one S3 ObjectCreated event. */
+function sqsEvent(bucket: string, key: string, size: number, eTag: string): object {
+  const notification = {
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: "us-east-1",
+        eventTime: new Date().toISOString(),
+        eventName: "ObjectCreated:Put",
+        s3: {
+          s3SchemaVersion: "1.0",
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          // S3 notifications URL-encode keys, with "+" for spaces.
+          object: { key: encodeURIComponent(key).replace(/%20/g, "+"), size, eTag },
+        },
+      },
+    ],
+  };
+  return {
+    Records: [
+      {
+        messageId: "00000000-0000-4000-8000-000000000001",
+        receiptHandle: "test-receipt-handle",
+        body: JSON.stringify(notification),
+        attributes: {
+          ApproximateReceiveCount: "1",
+          SentTimestamp: String(Date.now()),
+          SenderId: "s3.amazonaws.com",
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: "",
+        eventSource: "aws:sqs",
+        eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:s3-exiftool-test",
+        awsRegion: "us-east-1",
+      },
+    ],
+  };
+}
+
+async function invoke(port: number, event: object, deadline: number): Promise<unknown> {
+  const url = `http://127.0.0.1:${port}/2015-03-31/functions/function/invocations`;
+  for (;;) {
+    try {
+      const response = await fetch(url, { method: "POST", body: JSON.stringify(event) });
+      return JSON.parse(await response.text()) as unknown;
+    } catch (error) {
+      // The emulator is still starting.
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const docker = dockerAvailable();
+  if (!docker.ok) {
+    console.log(`test:image skipped, it needs a Docker engine with buildx: ${docker.reason}`);
+    return;
+  }
+  const stackFlag = process.argv.indexOf("--stack");
+  const stack = stackFlag > 0 ? process.argv[stackFlag + 1] : (process.env.STACK ?? "dev");
+  const settings = stackSettings(ROOT, stack);
+
+  run("npm", ["run", "build"]);
+  const tag = `s3-exiftool-test:${randomBytes(6).toString("hex")}`;
+  const buildArgs = Object.entries(imageBuildArgs(settings)).flatMap(([k, v]) => [
+    "--build-arg",
+    `${k}=${v}`,
+  ]);
+  // Lambda refuses image indexes with attestations: build a plain image.
+  run("docker", [
+    "buildx",
+    "build",
+    "--platform",
+    PLATFORM,
+    "--provenance=false",
+    "--load",
+    "-t",
+    tag,
+    ...buildArgs,
+    ".",
+  ]);
+
+  const s3Server = await startEmulator();
+  let container = "";
+  try {
+    const s3 = new S3Client({
+      endpoint: s3Server.endpoint,
+      forcePathStyle: true,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: UPLOADS }));
+    await s3.send(new CreateBucketCommand({ Bucket: RESULTS }));
+    const png = tinyPng(PNG_COMMENT);
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: UPLOADS, Key: OBJECT_KEY, Body: png }),
+    );
+
+    const [emulatorPort, runtimePort] = [await freePort(), await freePort()];
+    const environment: Record<string, string> = {
+      ...functionEnvironment(settings, RESULTS),
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_ENDPOINT_URL_S3: s3Server.endpoint,
+      AWS_LAMBDA_FUNCTION_TIMEOUT: String(settings.timeout),
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySize),
+      _HANDLER: "handler.handler",
+    };
+    // No EventBridge here: the local run checks the S3 result only.
+    delete environment.EVENT_BUS_NAME;
+    // Host networking keeps every connection on loopback: the function
+    // reaches the S3 server at 127.0.0.1, and the emulator listens there on
+    // free ports rather than the fixed 8080/9001 the base entrypoint uses.
+    const runArgs = [
+      "run",
+      "-d",
+      "--rm",
+      "--network",
+      "host",
+      "--platform",
+      PLATFORM,
+      ...Object.entries(environment).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+      "--entrypoint",
+      "/usr/local/bin/aws-lambda-rie",
+      tag,
+      "--runtime-interface-emulator-address",
+      `127.0.0.1:${emulatorPort}`,
+      "--runtime-api-address",
+      `127.0.0.1:${runtimePort}`,
+      "/var/runtime/bootstrap",
+    ];
+    container = execFileSync("docker", runArgs, { cwd: ROOT, encoding: "utf8" }).trim();
+    const logs = spawn("docker", ["logs", "-f", container], { stdio: "inherit" });
+
+    const response = await invoke(
+      emulatorPort,
+      sqsEvent(UPLOADS, OBJECT_KEY, png.length, put.ETag ?? ""),
+      Date.now() + 120_000,
+    );
+    logs.kill();
+    console.log("function response:", JSON.stringify(response));
+    const failures = (response as { batchItemFailures?: unknown[] }).batchItemFailures;
+    if (!Array.isArray(failures) || failures.length !== 0) {
+      throw new Error(`expected { batchItemFailures: [] }, got ${JSON.stringify(response)}`);
+    }
+    const resultKey = `${settings.resultsPrefix}${OBJECT_KEY}.json`;
+    const stored = await s3.send(new GetObjectCommand({ Bucket: RESULTS, Key: resultKey }));
+    const text = (await stored.Body?.transformToString()) ?? "";
+    for (const expected of ["PNG", PNG_COMMENT]) {
+      if (!text.includes(expected))
+        throw new Error(`result ${resultKey} lacks "${expected}": ${text.slice(0, 500)}`);
+    }
+    console.log(
+      `test:image passed: s3://${RESULTS}/${resultKey} holds the metadata (${text.length} bytes)`,
+    );
+  } finally {
+    if (container) spawnSync("docker", ["stop", container], { stdio: "ignore" });
+    spawnSync("docker", ["image", "rm", tag], { stdio: "ignore" });
+    await s3Server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error("test:image failed:", error);
+  process.exit(1);
+});
