@@ -1,6 +1,7 @@
 // Typed, validated stack settings. Pure on purpose: no Pulumi import, so every
 // rule is unit-testable and a bad value fails at `pulumi preview` with a
 // message that names the key, before any resource is planned.
+import { OptionError, validateExiftoolOptions } from "../function/exiftool/options";
 
 /** Pulumi project name; also the namespace of every config key. */
 export const PROJECT = "s3-exiftool";
@@ -77,24 +78,6 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ];
-
-// Options that would break the -stay_open protocol the worker speaks, or make
-// ExifTool write files: the function only reads.
-const FORBIDDEN_EXIFTOOL_OPTIONS = new Set([
-  "-@",
-  "-stay_open",
-  "-execute",
-  "-o",
-  "-out",
-  "-w",
-  "-tagsfromfile",
-  "-overwrite_original",
-  "-overwrite_original_in_place",
-  "-delete_original",
-  "-restore_original",
-  "-geotag",
-  "-srcfile",
-]);
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -419,20 +402,12 @@ function options(text: string): string[] {
   if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
     throw new ConfigError("exiftoolOptions", "must be a list of strings");
   }
-  for (const option of parsed as string[]) {
-    // One argument per line is the -stay_open protocol: a newline would inject arguments.
-    if (option === "" || /[\r\n]/.test(option) || option.includes("\0")) {
-      throw new ConfigError(
-        "exiftoolOptions",
-        "entries must be non-empty and contain no line breaks",
-      );
-    }
-    if (FORBIDDEN_EXIFTOOL_OPTIONS.has(option.toLowerCase().replace(/^--/, "-"))) {
-      throw new ConfigError(
-        "exiftoolOptions",
-        `"${option}" is not allowed: the function only reads metadata`,
-      );
-    }
+  // The function's own allow-list: preview refuses exactly what the function
+  // would refuse at cold start.
+  try {
+    return validateExiftoolOptions(parsed as string[]);
+  } catch (error) {
+    if (error instanceof OptionError) throw new ConfigError("exiftoolOptions", error.message);
+    throw error;
   }
-  return parsed as string[];
 }
