@@ -21,6 +21,11 @@ export function denyInsecureTransport(bucketArn: string): aws.iam.PolicyDocument
   };
 }
 
+export interface SecureBucketArgs {
+  /** Let `pulumi destroy` delete a bucket that still holds objects. */
+  forceDestroy: boolean;
+}
+
 export class SecureBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly name: pulumi.Output<string>;

@@ -58,17 +58,21 @@ export class Pipeline extends pulumi.ComponentResource {
       const found = aws.s3.getBucketOutput({ bucket }, child);
       return { name: found.bucket, arn: found.arn };
     };
-    const created = (suffix: string): BucketRef => {
-      const bucket = new SecureBucket(`${name}-${suffix}`, {}, child);
+    const created = (suffix: string, forceDestroy: boolean): BucketRef => {
+      const bucket = new SecureBucket(`${name}-${suffix}`, { forceDestroy }, child);
       return { name: bucket.name, arn: bucket.arn };
     };
 
-    this.uploadBucket = s.uploadBucketName ? existing(s.uploadBucketName) : created("uploads");
+    // Teardown may delete results (they can be extracted again) but refuses
+    // to delete uploads that are still there: those are the users' data.
+    this.uploadBucket = s.uploadBucketName
+      ? existing(s.uploadBucketName)
+      : created("uploads", false);
     this.resultsBucket = s.resultsInUploadBucket
       ? this.uploadBucket
       : s.resultsBucketName
         ? existing(s.resultsBucketName)
-        : created("results");
+        : created("results", true);
 
     const account = aws.getCallerIdentityOutput({}, child);
     this.queue = new WorkQueue(

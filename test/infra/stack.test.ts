@@ -334,6 +334,11 @@ describe("infra stack (Pulumi mocks)", () => {
       }
     });
 
+    it("lets teardown delete results but never uploads that are still there", () => {
+      expect(bucketNamed(base, "uploads").inputs.forceDestroy).to.equal(false);
+      expect(bucketNamed(base, "results").inputs.forceDestroy).to.equal(true);
+    });
+
     it("notifies the queue of every created object, unfiltered by default", () => {
       const notification = base.one(T.notification);
       expect(notification.inputs.bucket).to.equal(bucketNamed(base, "uploads").state.bucket);
