@@ -26,22 +26,21 @@ export interface SecureBucketArgs {
   forceDestroy: boolean;
 }
 
+export interface SecureBucketArgs {
+  /** Let `pulumi destroy` delete a bucket that still holds objects. */
+  forceDestroy: boolean;
+}
+
 export class SecureBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly name: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
 
-  constructor(
-    name: string,
-    args: Record<string, never> = {},
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
-    super("s3-exiftool:infra:SecureBucket", name, args, opts);
+  constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("s3-exiftool:infra:SecureBucket", name, {}, opts);
     const child = { parent: this };
 
-    // Results are reproducible output, and uploads belong to whoever uploaded
-    // them: teardown empties the bucket rather than leaving it orphaned.
-    this.bucket = new aws.s3.Bucket(name, { forceDestroy: true }, child);
+    this.bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy }, child);
     new aws.s3.BucketPublicAccessBlock(
       name,
       {
