@@ -26,11 +26,6 @@ export interface SecureBucketArgs {
   forceDestroy: boolean;
 }
 
-export interface SecureBucketArgs {
-  /** Let `pulumi destroy` delete a bucket that still holds objects. */
-  forceDestroy: boolean;
-}
-
 export class SecureBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly name: pulumi.Output<string>;
