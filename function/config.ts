@@ -20,12 +20,20 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -36,10 +44,14 @@ function exiftoolOptions(raw: string | undefined): string[] {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`,
+    );
   }
   if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== "string")) {
-    throw new ConfigError(`EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `EXIFTOOL_OPTIONS must be a JSON array of strings, got ${JSON.stringify(raw)}`,
+    );
   }
   try {
     return validateExiftoolOptions(parsed as string[]);
@@ -51,13 +63,18 @@ function exiftoolOptions(raw: string | undefined): string[] {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   const resultsBucket = env.RESULTS_BUCKET;
-  if (!resultsBucket) throw new ConfigError("RESULTS_BUCKET is not set: name the bucket results are written to");
+  if (!resultsBucket)
+    throw new ConfigError("RESULTS_BUCKET is not set: name the bucket results are written to");
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(resultsBucket)) {
-    throw new ConfigError(`RESULTS_BUCKET ${JSON.stringify(resultsBucket)} is not a valid bucket name`);
+    throw new ConfigError(
+      `RESULTS_BUCKET ${JSON.stringify(resultsBucket)} is not a valid bucket name`,
+    );
   }
   const resultsPrefix = env.RESULTS_PREFIX ?? "";
   if (resultsPrefix.startsWith("/")) {
-    throw new ConfigError(`RESULTS_PREFIX must not start with "/", got ${JSON.stringify(resultsPrefix)}`);
+    throw new ConfigError(
+      `RESULTS_PREFIX must not start with "/", got ${JSON.stringify(resultsPrefix)}`,
+    );
   }
   const maxRssMb = integer(env, "MAX_WORKER_RSS_MB", 0, 0, 10_240);
   return {

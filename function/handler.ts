@@ -4,7 +4,7 @@
 // ReportBatchItemFailures).
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { concurrencyLimit } from "./concurrency-limit";
@@ -45,7 +45,13 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     extractor,
     sink: new S3ResultSink(s3, config.resultsBucket, config.resultsPrefix),
     publisher: config.eventBusName
-      ? new EventPublisher(new EventBridgeClient({}), config.eventBusName)
+      ? new EventPublisher(
+          new EventBridgeClient({
+            region: env.AWS_REGION,
+            endpoint: env.AWS_ENDPOINT_URL_EVENTBRIDGE || env.AWS_ENDPOINT_URL || undefined,
+          }),
+          config.eventBusName,
+        )
       : undefined,
     logger,
     metrics,
@@ -55,6 +61,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
 
   const handler: Handler = async (event, context) => {
     logger.addContext(context);
+    // also keeps Powertools from printing its plain-text "no metrics" warning
+    metrics.addMetric("MessagesReceived", MetricUnit.Count, event.Records.length);
     const remainingMs = (): number => context.getRemainingTimeInMillis();
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       let message;
@@ -72,8 +80,11 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
         logger.info("message skipped", { messageId: record.messageId, reason: message.reason });
         return;
       }
-      for (const reason of message.skipped) logger.info("record skipped", { messageId: record.messageId, reason });
-      await Promise.all(message.objects.map((object) => limit(() => processor.process(object, remainingMs))));
+      for (const reason of message.skipped)
+        logger.info("record skipped", { messageId: record.messageId, reason });
+      await Promise.all(
+        message.objects.map((object) => limit(() => processor.process(object, remainingMs))),
+      );
     };
     try {
       return await processPartialResponse(event, recordHandler, batch, {

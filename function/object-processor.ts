@@ -45,19 +45,30 @@ export class ObjectProcessor {
     const where = { bucket: object.bucket, key: object.key };
     if (object.bucket === config.resultsBucket && object.key.startsWith(config.resultsPrefix)) {
       // our own output: processing it would loop forever
-      logger.info("skipped: key is under the results prefix", { ...where, outcome: "results-prefix" });
+      logger.info("skipped: key is under the results prefix", {
+        ...where,
+        outcome: "results-prefix",
+      });
       return "results-prefix";
     }
-    const timeoutMs = remainingMs() - config.reserveMs;
-    if (timeoutMs < MIN_EXTRACTION_MS) {
-      throw new DeadlineError(`only ${remainingMs()} ms left before the Lambda deadline: s3://${object.bucket}/${object.key} left for a retry`);
-    }
     try {
+      const timeoutMs = remainingMs() - config.reserveMs;
+      if (timeoutMs < MIN_EXTRACTION_MS) {
+        throw new DeadlineError(
+          `only ${remainingMs()} ms left before the Lambda deadline: s3://${object.bucket}/${object.key} left for a retry`,
+        );
+      }
       const extraction = await extractor.extract(where, timeoutMs);
-      const result = buildResult(where, extraction.object, await extractor.exiftoolVersion(), extraction.metadata);
+      const result = buildResult(
+        where,
+        extraction.object,
+        await extractor.exiftoolVersion(),
+        extraction.metadata,
+      );
       const stored = await sink.write(result);
       if (publisher) await publisher.publish(result, stored);
-      const stale = object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
+      const stale =
+        object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
       logger.info("stored", {
         ...where,
         size: extraction.object.size,
@@ -75,13 +86,24 @@ export class ObjectProcessor {
       return "stored";
     } catch (error) {
       if (error instanceof S3ReadError && error.kind === "NotFound") {
-        logger.warn("skipped: object deleted before it was read", { ...where, outcome: "deleted-before-read" });
+        logger.warn("skipped: object deleted before it was read", {
+          ...where,
+          outcome: "deleted-before-read",
+        });
         metrics.addMetric("ObjectsDeletedBeforeRead", MetricUnit.Count, 1);
         return "deleted-before-read";
       }
       const type = failureType(error);
-      logger.error("failed", { ...where, outcome: "failed", failureType: type, error: error as Error });
-      metrics.singleMetric().addDimension("FailureType", type).addMetric("Failures", MetricUnit.Count, 1);
+      logger.error("failed", {
+        ...where,
+        outcome: "failed",
+        failureType: type,
+        error: error as Error,
+      });
+      metrics
+        .singleMetric()
+        .addDimension("FailureType", type)
+        .addMetric("Failures", MetricUnit.Count, 1);
       throw error;
     }
   }

@@ -29,7 +29,9 @@ export function decodeS3Key(encoded: string): string {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, " "));
   } catch {
-    throw new MalformedMessageError(`object key ${JSON.stringify(encoded)} is not valid URL encoding`);
+    throw new MalformedMessageError(
+      `object key ${JSON.stringify(encoded)} is not valid URL encoding`,
+    );
   }
 }
 
@@ -38,9 +40,19 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-function field<T>(record: Json, path: string, type: "string" | "number", optional: true): T | undefined;
+function field<T>(
+  record: Json,
+  path: string,
+  type: "string" | "number",
+  optional: true,
+): T | undefined;
 function field<T>(record: Json, path: string, type: "string" | "number"): T;
-function field<T>(record: Json, path: string, type: "string" | "number", optional = false): T | undefined {
+function field<T>(
+  record: Json,
+  path: string,
+  type: "string" | "number",
+  optional = false,
+): T | undefined {
   let value: unknown = record;
   for (const part of path.split(".")) value = isObject(value) ? value[part] : undefined;
   if (value === undefined || value === null) {
@@ -57,7 +69,8 @@ function fromS3Record(record: unknown, index: number): ObjectCreated | string {
   if (field<string>(record, "eventSource", "string", true) !== "aws:s3") {
     return `Records[${index}] is not from aws:s3`;
   }
-  if (!eventName.startsWith("ObjectCreated:")) return `Records[${index}] is ${eventName}, not ObjectCreated`;
+  if (!eventName.startsWith("ObjectCreated:"))
+    return `Records[${index}] is ${eventName}, not ObjectCreated`;
   try {
     return {
       bucket: field<string>(record, "s3.bucket.name", "string"),
@@ -76,7 +89,10 @@ function fromS3Record(record: unknown, index: number): ObjectCreated | string {
 
 function fromEventBridge(event: Json): ParsedMessage {
   if (event["detail-type"] !== "Object Created") {
-    return { kind: "ignored", reason: `EventBridge event "${String(event["detail-type"])}" is not Object Created` };
+    return {
+      kind: "ignored",
+      reason: `EventBridge event "${String(event["detail-type"])}" is not Object Created`,
+    };
   }
   return {
     kind: "objects",
@@ -108,7 +124,9 @@ export function parseMessage(body: string): ParsedMessage {
   if (event.Event === "s3:TestEvent") return { kind: "test" };
   if (event.source === "aws.s3" && "detail" in event) return fromEventBridge(event);
   if (!("Records" in event)) {
-    throw new MalformedMessageError("message body is neither an S3 notification (Records) nor an EventBridge event");
+    throw new MalformedMessageError(
+      "message body is neither an S3 notification (Records) nor an EventBridge event",
+    );
   }
   if (!Array.isArray(event.Records) || event.Records.length === 0) {
     throw new MalformedMessageError("Records is not a non-empty array");

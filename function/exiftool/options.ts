@@ -50,17 +50,27 @@ const API_NAMES = new Set(
   ].map((name) => name.toLowerCase()),
 );
 
-/** Options refused for what they do, whatever their value. */
+/**
+ * Options refused for what they do, whatever their value. Long names are
+ * case-insensitive in exiftool; single letters are not (-p prints with Perl
+ * expressions, -P only preserves dates; -x excludes a tag, -X prints XML).
+ */
+const WRITES = "it writes files or reads files other than the object";
+const RUNS_CODE = "it evaluates expressions (Perl code)";
+const FORMAT = "it changes the output format or the protocol; results are always exiftool -json";
 const REFUSED: [RegExp, string][] = [
   [
-    /^-(o|out|w!?\+?|textOut|W!?\+?|tagOut|tagsFromFile|@|config|srcfile|geotag|geosync|geolocate|efile\d*!?|delete_original!?|restore_original|overwrite_original(_in_place)?|diff|ext|extension|r|recurse|i|ignore|fileOrder\d?|use|wm|writeMode|wext|P|preserve|k|pause|plot|htmlDump\d*)$/i,
-    "it writes files or reads files other than the object",
+    /^-(out|textOut|tagOut|tagsFromFile|config|srcfile|geotag|geosync|geolocate|efile\d*!?|delete_original!?|restore_original|overwrite_original(_in_place)?|diff|ext|extension|recurse|ignore|fileOrder\d?|use|writeMode|wext|preserve|pause|plot|htmlDump\d*)$/i,
+    WRITES,
   ],
-  [/^-(if\d*|p|printFormat|globalTimeShift)$/i, "it evaluates expressions (Perl code)"],
+  [/^-(o|w!?\+?|W!?\+?|@|r|i|wm|P|k)$/, WRITES],
+  [/^-(if\d*|printFormat|globalTimeShift)$/i, RUNS_CODE],
+  [/^-p$/, RUNS_CODE],
   [
-    /^-(j|json|X|xmlFormat|php|csv|h|htmlFormat|t|tab|T|table|v\d*|verbose\d*|progress\d*:?|echo\d*|execute\d*|stay_open|common_args|list\w*|ver|validate)$/i,
-    "it changes the output format or the protocol; results are always exiftool -json",
+    /^-(json|xmlFormat|php|csv|htmlFormat|tab|table|verbose\d*|progress\d*:?|echo\d*|execute\d*|stay_open|common_args|list\w*|ver|validate)$/i,
+    FORMAT,
   ],
+  [/^-(j|X|h|t|T|v\d*)$/, FORMAT],
 ];
 
 /** Every exiftool option name (lower case), so a tag request never aliases one. */

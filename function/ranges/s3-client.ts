@@ -13,9 +13,11 @@ export function createS3Client(
   env: NodeJS.ProcessEnv = process.env,
 ): S3Client {
   const endpoint = config.endpoint ?? endpointOverride(env);
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   return new S3Client({
     maxAttempts: 4,
     retryMode: "standard",
+    ...(region ? { region } : {}),
     ...config,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });

@@ -60,7 +60,9 @@ export class EventPublisher {
     );
     const failed = response.Entries?.find((entry) => entry.ErrorCode);
     if (response.FailedEntryCount || failed) {
-      throw new Error(`EventBridge refused the result event: ${failed?.ErrorCode}: ${failed?.ErrorMessage}`);
+      throw new Error(
+        `EventBridge refused the result event: ${failed?.ErrorCode}: ${failed?.ErrorMessage}`,
+      );
     }
   }
 }

@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { validateExiftoolOptions } from "../../function/exiftool/options";
+
+describe("exiftool option allow-list", () => {
+  it("accepts reading and formatting options and tag requests", () => {
+    const args = [
+      "-G1",
+      "-a",
+      "-n",
+      "-ee",
+      "-u",
+      "-api",
+      "LargeFileSupport=1",
+      "-x",
+      "EXIF:Make",
+      "-EXIF:all",
+      "--FileSize",
+      "-Model#",
+      "-d",
+      "%Y-%m-%d",
+      "-lang",
+      "de",
+    ];
+    expect(validateExiftoolOptions(args)).to.deep.equal(args);
+  });
+
+  const refused: [string[], RegExp][] = [
+    [["-o", "x.json"], /"-o" is refused: it writes files or reads files other than the object/],
+    [["-w", "txt"], /"-w" is refused/],
+    [["-tagsFromFile", "/etc/passwd"], /"-tagsFromFile" is refused/],
+    [["-@", "args.txt"], /"-@" is refused/],
+    [["-config", "x.pl"], /"-config" is refused/],
+    [["-srcfile", "%d%f.xmp"], /"-srcfile" is refused/],
+    [["-geotag", "track.gpx"], /"-geotag" is refused/],
+    [["-if", "$Make"], /"-if" is refused: it evaluates expressions/],
+    [["-p", "${Make;system('id')}"], /"-p" is refused: it evaluates expressions/],
+    [["-api", "Filter=s/a/b/"], /API option "Filter" is not allowed/],
+    [["-json=x.json"], /would write tags or import them from a file/],
+    [["-Make=Evil"], /would write tags/],
+    [["-X"], /changes the output format/],
+    [["-stay_open", "True"], /changes the output format or the protocol/],
+    [["-execute"], /changes the output format or the protocol/],
+    [["/etc/passwd"], /file names cannot be passed to ExifTool/],
+    [["-G1\n-o"], /line breaks/],
+    [["-d"], /needs a value/],
+    [["-x", "-o"], /invalid value/],
+    [["-verbose"], /changes the output format/],
+  ];
+  for (const [args, message] of refused) {
+    it(`refuses ${JSON.stringify(args)}`, () => {
+      expect(() => validateExiftoolOptions(args)).to.throw(message);
+    });
+  }
+});

@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { loadConfig } from "../../function/config";
+import { buildDetail } from "../../function/results/event-publisher";
+import { buildResult } from "../../function/results/result-record";
+
+describe("function configuration", () => {
+  const base = { RESULTS_BUCKET: "my-results" };
+
+  it("has documented defaults", () => {
+    const config = loadConfig({ ...base, EXIFTOOL_WORKERS: "3" });
+    expect(config).to.include({
+      resultsBucket: "my-results",
+      resultsPrefix: "",
+      workers: 3,
+      reserveMs: 5000,
+    });
+    expect(config.exiftoolOptions).to.deep.equal([]);
+    expect(config.eventBusName).to.equal(undefined);
+  });
+
+  const invalid: [Record<string, string>, RegExp][] = [
+    [{}, /RESULTS_BUCKET is not set/],
+    [{ RESULTS_BUCKET: "Not_A_Bucket" }, /RESULTS_BUCKET .* not a valid bucket name/],
+    [{ ...base, EXIFTOOL_WORKERS: "0" }, /EXIFTOOL_WORKERS must be a whole number from 1 to 64/],
+    [{ ...base, EXIFTOOL_WORKERS: "two" }, /EXIFTOOL_WORKERS/],
+    [{ ...base, EXIFTOOL_OPTIONS: "-G1" }, /EXIFTOOL_OPTIONS must be a JSON array of strings/],
+    [
+      { ...base, EXIFTOOL_OPTIONS: '["-o", "out.json"]' },
+      /EXIFTOOL_OPTIONS: .*"-o" is refused: it writes files/,
+    ],
+    [{ ...base, RESULTS_PREFIX: "/abs/" }, /RESULTS_PREFIX must not start with "\/"/],
+    [{ ...base, DEADLINE_RESERVE_MS: "-1" }, /DEADLINE_RESERVE_MS/],
+  ];
+  for (const [env, message] of invalid) {
+    it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
+      expect(() => loadConfig(env)).to.throw(message);
+    });
+  }
+});
+
+describe("result event detail", () => {
+  const object = { size: 10, lastModified: new Date(0), eTag: '"abc"' };
+  const stored = { bucket: "results", key: "a.jpg.json", bytes: 100 };
+
+  it("carries the metadata when it fits EventBridge's 256 KB", () => {
+    const detail = JSON.parse(
+      buildDetail(
+        buildResult({ bucket: "b", key: "a.jpg" }, object, "13.59", { Make: "X" }),
+        stored,
+      ),
+    );
+    expect(detail.metadata).to.deep.equal({ Make: "X" });
+    expect(detail.result).to.deep.equal({ bucket: "results", key: "a.jpg.json" });
+  });
+
+  it("keeps only the pointer to the stored result when the metadata is too large", () => {
+    const huge = { Comment: "x".repeat(300 * 1024) };
+    const text = buildDetail(
+      buildResult({ bucket: "b", key: "a.jpg" }, object, "13.59", huge),
+      stored,
+    );
+    const detail = JSON.parse(text);
+    expect(detail.metadata).to.equal(undefined);
+    expect(detail.result.key).to.equal("a.jpg.json");
+    expect(Buffer.byteLength(text)).to.be.below(256 * 1024);
+  });
+});
