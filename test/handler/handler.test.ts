@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { SQSBatchResponse } from "aws-lambda";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { expect } from "chai";
 import { createHandler, type HandlerRuntime } from "../../function/handler";
 import { Extractor } from "../../function/extractor";
@@ -155,7 +155,7 @@ describe("Lambda handler", function () {
   });
 
   it("reports exactly the 3 messages of a batch of 10 whose objects fail retryably", async () => {
-    const records = [];
+    const records: SQSRecord[] = [];
     for (let i = 0; i < 10; i++) {
       const key = i < 3 ? `throttled-${i}.jpg` : `fine-${i}.jpg`;
       await local.put("uploads", key, jpeg);
