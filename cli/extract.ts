@@ -1,0 +1,106 @@
+// `npm run extract -- s3://BUCKET/KEY [...] [--stats] [-- EXIFTOOL_OPTIONS]`
+// Prints one JSON array like `exiftool -json`, one object per argument in
+// order; an object that fails appears with an Error tag and the exit code is 1.
+// Credentials and region come from the SDK's default chain; AWS_ENDPOINT_URL_S3
+// (or AWS_ENDPOINT_URL) points it at any S3-compatible server.
+import { availableParallelism } from "node:os";
+import type { Writable } from "node:stream";
+import { OptionError } from "../function/exiftool/options";
+import { Extractor } from "../function/extractor";
+import { createS3Client } from "../function/ranges/s3-client";
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE =
+  "usage: npm run extract -- s3://BUCKET/KEY [more ...] [--stats] [-- EXIFTOOL_OPTIONS]";
+
+function parseUri(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return match ? { bucket: match[1], key: match[2] } : undefined;
+}
+
+export async function runExtract(argv: string[], io: CliIo): Promise<number> {
+  const split = argv.indexOf("--");
+  const own = split < 0 ? argv : argv.slice(0, split);
+  const exiftoolOptions = split < 0 ? [] : argv.slice(split + 1);
+  const stats = own.includes("--stats");
+  const uris = own.filter((arg) => arg !== "--stats");
+  const refs = uris.map(parseUri);
+  const bad = uris.filter((_, i) => !refs[i]);
+  if (uris.length === 0 || bad.length > 0) {
+    io.stderr.write(
+      `${bad.length ? `not an s3://BUCKET/KEY URI: ${bad.join(", ")}\n` : ""}${USAGE}\n`,
+    );
+    return 2;
+  }
+
+  let extractor: Extractor;
+  try {
+    extractor = new Extractor({
+      s3: createS3Client({}, io.env),
+      workers: Math.min(refs.length, Math.max(2, availableParallelism())),
+      exiftoolOptions,
+      env: io.env,
+    });
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  try {
+    const results = await Promise.all(
+      refs.map(async (ref) => {
+        const { bucket, key } = ref!;
+        const started = Date.now();
+        try {
+          const extraction = await extractor.extract({ bucket, key });
+          if (stats) {
+            const { bytesRead, requests } = extraction.stats;
+            const line = {
+              key,
+              objectSize: extraction.object.size,
+              bytesRead,
+              requests,
+              ms: Date.now() - started,
+            };
+            io.stderr.write(`${JSON.stringify(line)}\n`);
+          }
+          return { ok: true, metadata: extraction.metadata };
+        } catch (error) {
+          return {
+            ok: false,
+            metadata: { SourceFile: `s3://${bucket}/${key}`, Error: (error as Error).message },
+          };
+        }
+      }),
+    );
+    io.stdout.write(
+      `${JSON.stringify(
+        results.map((result) => result.metadata),
+        null,
+        2,
+      )}\n`,
+    );
+    return results.every((result) => result.ok) ? 0 : 1;
+  } finally {
+    await extractor.close();
+  }
+}
+
+if (require.main === module) {
+  runExtract(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  }).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
+}
