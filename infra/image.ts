@@ -19,7 +19,8 @@ export type ImagePins = Pick<
 /**
  * The Dockerfile's build args. The pins are build inputs: bumping one changes
  * the build, hence the digest, hence the function; unchanged pins and files
- * leave both alone.
+ * leave both alone. The Perl source pins are passed only when Perl is built
+ * from source, so bumping them cannot rebuild an image that does not use them.
  */
 export function imageBuildArgs(pins: ImagePins): Record<string, string> {
   return {
@@ -27,8 +28,9 @@ export function imageBuildArgs(pins: ImagePins): Record<string, string> {
     BASE_IMAGE_DIGEST: pins.baseImageDigest,
     EXIFTOOL_VERSION: pins.exiftoolVersion,
     PERL_SOURCE: pins.perlSource,
-    PERL_VERSION: pins.perlVersion,
-    PERL_SHA256: pins.perlSha256,
+    ...(pins.perlSource === "source"
+      ? { PERL_VERSION: pins.perlVersion, PERL_SHA256: pins.perlSha256 }
+      : {}),
   };
 }
 

@@ -110,7 +110,7 @@ describe("Dockerfile", () => {
         declared.set(property.getName(), property.getValue());
       }
     }
-    const passed = Object.keys(devArgs());
+    const passed = Object.keys(devArgs({ perlSource: "source" }));
     expect([...declared.keys()]).to.include.members(passed);
     // Not passed: only the Archive::Zip pin, which lives in the Dockerfile.
     const notPassed = [...declared.keys()].filter((name) => !passed.includes(name));
@@ -118,6 +118,31 @@ describe("Dockerfile", () => {
     for (const name of notPassed) expect(declared.get(name), name).to.be.a("string");
     expect(declared.get("NODE_MAJOR")).to.equal(DEFAULTS.nodeMajor);
     expect(declared.get("PERL_SOURCE")).to.equal(DEFAULTS.perlSource);
+  });
+
+  it("gets every arg its image stages use, for either Perl source", () => {
+    for (const perlSource of ["system", "source"]) {
+      const args = devArgs({ perlSource });
+      const withDefaults = Object.fromEntries(
+        dockerfile
+          .getARGs()
+          .map((a) => a.getProperty()!)
+          .filter((p) => p.getValue() !== null)
+          .map((p) => [p.getName(), p.getValue()!]),
+      );
+      const available = { ...withDefaults, ...args, LAMBDA_TASK_ROOT: "/var/task" };
+      const used = stage(perlSource === "source" ? "perl-builder" : "perl-system");
+      for (const s of [...imageChain(args), used]) {
+        for (const instruction of s.instructions) {
+          if (["RUN", "ENV"].includes(instruction.getKeyword())) continue; // shell/env variables
+          expect(() => expand(instruction.getArgumentsContent() ?? "", available)).not.to.throw();
+          for (const f of ["checksum"]) {
+            const value = flag(instruction, f);
+            if (value) expect(() => expand(value, available)).not.to.throw();
+          }
+        }
+      }
+    }
   });
 
   it("verifies the Perl and Archive::Zip tarballs' SHA-256 before extracting them", () => {

@@ -191,6 +191,14 @@ describe("infra stack (Pulumi mocks)", () => {
       );
     });
 
+    it("a Perl pin bump does not rebuild an image that uses the system Perl", async () => {
+      const bumped = await deploy(
+        devSettings({ perlVersion: "5.42.2", perlSha256: "9".repeat(64) }),
+      );
+      expect(bumped.one(T.image).inputs.args).to.deep.equal(base.one(T.image).inputs.args);
+      expect(base.one(T.image).inputs.args).not.to.have.property("PERL_VERSION");
+    });
+
     it("a Perl-from-source config passes its version and checksum to the build", async () => {
       const source = await deploy(devSettings({ perlSource: "source" }));
       expect(source.one(T.image).inputs.args).to.include({
