@@ -7,7 +7,7 @@
 // Without a Docker engine it says so and exits 0. Not part of `npm test`: a
 // cross-platform arm64 build needs QEMU/binfmt on x86 hosts and takes minutes.
 //
-// Usage: npm run test:image [-- --stack dev]
+// Usage: npm run test:image [-- --stack dev] [--perl-source system|source]
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -158,9 +158,14 @@ async function main(): Promise<void> {
     console.log(`test:image skipped, it needs a Docker engine with buildx: ${docker.reason}`);
     return;
   }
-  const stackFlag = process.argv.indexOf("--stack");
-  const stack = stackFlag > 0 ? process.argv[stackFlag + 1] : (process.env.STACK ?? "dev");
-  const settings = stackSettings(ROOT, stack);
+  const option = (name: string): string | undefined => {
+    const at = process.argv.indexOf(name);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const stack = option("--stack") ?? process.env.STACK ?? "dev";
+  const perlSource = option("--perl-source");
+  const settings = stackSettings(ROOT, stack, perlSource ? { perlSource } : {});
+  console.log(`image test for stack ${stack}, Perl from ${settings.perlSource}`);
 
   run("npm", ["run", "build"]);
   const tag = `s3-exiftool-test:${randomBytes(6).toString("hex")}`;
