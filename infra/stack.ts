@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Alarms } from "./alarms";
 import { PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
-import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "./event-names";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
 import { Pipeline } from "./pipeline";

@@ -3,11 +3,10 @@
 // entry: the metadata rides along when it fits, else only the pointer to
 // the stored result does.
 import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "./event-names";
 import type { ResultRecord } from "./result-record";
 import type { StoredResult } from "./s3-result-sink";
 
-export const EVENT_SOURCE = "s3-exiftool";
-export const EVENT_DETAIL_TYPE = "ExifTool Metadata Extracted";
 const MAX_ENTRY_BYTES = 256 * 1024;
 
 export interface ResultEventDetail {

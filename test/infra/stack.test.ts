@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "./mocks";
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
-import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../infra/event-names";
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
 import { imageBuildArgs } from "../../infra/image";
 import {
   deployStack,
