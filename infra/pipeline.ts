@@ -23,6 +23,16 @@ interface BucketRef {
   arn: pulumi.Output<string>;
 }
 
+/**
+ * Each Perl worker's memory cap: the function's memory less what Node and the
+ * runtime need, shared by the workers, so that one runaway file is killed
+ * and retried instead of taking the whole invocation down with it.
+ */
+export function workerMemoryCapMb(memorySize: number, workers: number): number {
+  const NODE_SHARE_MB = 256;
+  return Math.max(64, Math.floor((memorySize - NODE_SHARE_MB) / workers));
+}
+
 /** The function's environment: its whole contract with this program. */
 export function functionEnvironment(
   settings: Settings,
@@ -33,6 +43,7 @@ export function functionEnvironment(
     RESULTS_PREFIX: settings.resultsPrefix,
     EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
     EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
+    MAX_WORKER_RSS_MB: String(workerMemoryCapMb(settings.memorySize, settings.exiftoolWorkers)),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     LOG_LEVEL: settings.logLevel,

@@ -254,6 +254,7 @@ describe("infra stack (Pulumi mocks)", () => {
         RESULTS_PREFIX: "",
         EXIFTOOL_OPTIONS: "[]",
         EXIFTOOL_WORKERS: "2",
+        MAX_WORKER_RSS_MB: "384",
         POWERTOOLS_SERVICE_NAME: "s3-exiftool",
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
