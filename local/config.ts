@@ -1,0 +1,126 @@
+// The local pipeline's settings: the same Pulumi.<stack>.yaml the stack is
+// deployed from, validated by the same parseSettings, so `npm start` batches,
+// retries, times out and extracts as the deployed function would. Only the
+// resource names are fixed, and tests may shorten the clocks.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { parseSettings, PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export interface LocalSettings {
+  stack: string;
+  region: string;
+  uploadBucket: string;
+  resultsBucket: string;
+  queueName: string;
+  deadLetterQueueName: string;
+  functionName: string;
+  resultsPrefix: string;
+  filterPrefix: string;
+  filterSuffix: string;
+  exiftoolOptions: string[];
+  exiftoolWorkers: number;
+  logLevel: string;
+  memorySize: number;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  maxReceiveCount: number;
+  timeoutSeconds: number;
+  visibilityTimeoutSeconds: number;
+}
+
+/** What tests (and only tests) change to keep retries within seconds. */
+export type SettingsOverrides = Partial<
+  Pick<
+    LocalSettings,
+    | "timeoutSeconds"
+    | "visibilityTimeoutSeconds"
+    | "maxReceiveCount"
+    | "batchSize"
+    | "maximumBatchingWindowSeconds"
+    | "exiftoolWorkers"
+    | "resultsPrefix"
+  >
+>;
+
+export class StackFileError extends Error {
+  override readonly name = "StackFileError";
+}
+
+function packageExiftoolVersion(root: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  return manifest.dependencies?.["exiftool-vendored.pl"] ?? "";
+}
+
+/**
+ * A stack's validated settings. infra/stack-file.ts does the same but loads
+ * the Pulumi SDK and providers on the way, seconds that `npm start` and the
+ * tests need not pay.
+ */
+export function readStackSettings(stack = "dev", root = PROJECT_ROOT): Settings {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new StackFileError(`no stack file ${file}: name an existing stack with --stack`);
+  }
+  const document = parse(text) as { config?: Record<string, unknown> } | null;
+  const config = document?.config ?? {};
+  // Pulumi hands a program every value as a string, lists and numbers as JSON
+  const source = (key: string): string | undefined => {
+    const value = config[`${PROJECT}:${key}`];
+    if (value === undefined || value === null) return undefined;
+    return typeof value === "string" ? value : JSON.stringify(value);
+  };
+  return parseSettings(source, { exiftoolPackageVersion: packageExiftoolVersion(root) });
+}
+
+export function localSettings(
+  stack: string,
+  settings: Settings,
+  overrides: SettingsOverrides = {},
+): LocalSettings {
+  const timeoutSeconds = overrides.timeoutSeconds ?? settings.timeout;
+  const maximumBatchingWindowSeconds =
+    overrides.maximumBatchingWindowSeconds ?? settings.maximumBatchingWindow;
+  return {
+    stack,
+    region: "us-east-1",
+    uploadBucket: "uploads",
+    resultsBucket: "results",
+    queueName: "uploads-queue",
+    deadLetterQueueName: "uploads-dlq",
+    functionName: `${PROJECT}-${stack}-local`,
+    resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
+    filterPrefix: settings.filterPrefix,
+    filterSuffix: settings.filterSuffix,
+    exiftoolOptions: settings.exiftoolOptions,
+    exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
+    logLevel: settings.logLevel,
+    memorySize: settings.memorySize,
+    batchSize: overrides.batchSize ?? settings.batchSize,
+    maximumBatchingWindowSeconds,
+    maxReceiveCount: overrides.maxReceiveCount ?? settings.maxReceiveCount,
+    timeoutSeconds,
+    visibilityTimeoutSeconds:
+      overrides.visibilityTimeoutSeconds ??
+      visibilityTimeoutFor({
+        timeout: timeoutSeconds,
+        maximumBatchingWindow: maximumBatchingWindowSeconds,
+      }),
+  };
+}
+
+/** Settings of a stack file, with test overrides. */
+export function loadLocalSettings(
+  stack = "dev",
+  overrides: SettingsOverrides = {},
+  root = PROJECT_ROOT,
+): LocalSettings {
+  return localSettings(stack, readStackSettings(stack, root), overrides);
+}

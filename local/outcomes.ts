@@ -1,0 +1,100 @@
+// What became of each uploaded object, read from the event source mapping's
+// batch reports: a stored result, a failed attempt (retried later, parked in
+// the DLQ after maxReceiveCount receives), or a message processed without a
+// result. `npm start` prints these and waits on them.
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { parseMessage } from "../function/events/object-created";
+import { resultKey, type ResultRecord } from "../function/results/result-record";
+import type { BatchReport } from "./event-source-mapping";
+
+export type Outcome =
+  | { key: string; status: "stored"; resultKey: string; result: ResultRecord }
+  | {
+      key: string;
+      status: "failed";
+      reason: string;
+      receiveCount: number;
+      /** The queue's redrive moves it to the DLQ at its next receive. */
+      toDeadLetterQueue: boolean;
+    }
+  | { key: string; status: "no-result"; reason: string };
+
+export interface OutcomeOptions {
+  /** Reads results; best not through the proxy, whose faults are for the handler. */
+  s3: S3Client;
+  uploadBucket: string;
+  resultsBucket: string;
+  resultsPrefix: string;
+  maxReceiveCount: number;
+}
+
+type Waiter = (outcome: Outcome) => void;
+
+export class Outcomes {
+  private readonly waiters = new Map<string, Waiter[]>();
+
+  constructor(private readonly options: OutcomeOptions) {}
+
+  /** Resolves with the key's next outcome. */
+  next(key: string): Promise<Outcome> {
+    return new Promise((resolve) => {
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]);
+    });
+  }
+
+  /** Turns a batch report into one outcome per announced upload, and hands each to its waiters. */
+  async record(report: BatchReport): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const record of report.records) {
+      let keys: string[];
+      try {
+        const message = parseMessage(record.body);
+        keys =
+          message.kind === "objects"
+            ? message.objects
+                .filter((o) => o.bucket === this.options.uploadBucket)
+                .map((o) => o.key)
+            : [];
+      } catch {
+        continue; // not an upload's notification: nobody waits for it
+      }
+      for (const key of keys) {
+        const outcome = report.failed.has(record.messageId)
+          ? this.failed(key, report, Number(record.attributes.ApproximateReceiveCount))
+          : await this.stored(key);
+        outcomes.push(outcome);
+        const waiting = this.waiters.get(key) ?? [];
+        this.waiters.delete(key);
+        for (const resolve of waiting) resolve(outcome);
+      }
+    }
+    return outcomes;
+  }
+
+  private failed(key: string, report: BatchReport, receiveCount: number): Outcome {
+    return {
+      key,
+      status: "failed",
+      reason: report.batchError ?? "the handler reported it failed (its log above says why)",
+      receiveCount,
+      toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount,
+    };
+  }
+
+  private async stored(key: string): Promise<Outcome> {
+    const { s3, resultsBucket, resultsPrefix } = this.options;
+    const location = resultKey(resultsPrefix, key);
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: resultsBucket, Key: location }));
+      const result = JSON.parse(await object.Body!.transformToString()) as ResultRecord;
+      return { key, status: "stored", resultKey: location, result };
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      const reason =
+        name === "NoSuchKey"
+          ? "processed without a result: deleted before it was read, or under the results prefix"
+          : `result s3://${resultsBucket}/${location} unreadable: ${String(error)}`;
+      return { key, status: "no-result", reason };
+    }
+  }
+}
