@@ -57,17 +57,29 @@ function clients(endpoint: string, region: string): { s3: S3Client; sqs: SQSClie
 /**
  * The handler's SDK clients take credentials and region from the default
  * chain, and Powertools reads its log level from process.env, not from the
- * env handed to createHandler: set them here, once, for this process.
+ * env handed to createHandler: set them for this process while the pipeline
+ * runs. Returns what puts the previous values back.
  */
-function prepareProcessEnv(settings: LocalSettings, handlerLogLevel: string): void {
-  process.env.AWS_REGION = settings.region;
-  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  process.env.POWERTOOLS_LOG_LEVEL = handlerLogLevel;
-  // metrics are CloudWatch EMF lines on stdout: noise without CloudWatch
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
+function prepareProcessEnv(settings: LocalSettings, handlerLogLevel: string): () => void {
+  const values: Record<string, string | undefined> = {
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    POWERTOOLS_LOG_LEVEL: handlerLogLevel,
+    // metrics are CloudWatch EMF lines on stdout: noise without CloudWatch
+    POWERTOOLS_METRICS_DISABLED: "true",
+  };
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (entries: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  return () => apply(saved);
 }
 
 async function withBound<T>(work: Promise<T>, ms: number): Promise<boolean> {
@@ -85,9 +97,9 @@ async function withBound<T>(work: Promise<T>, ms: number): Promise<boolean> {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { settings } = options;
   const warn = options.onWarning ?? ((message: string) => console.error(message));
-  prepareProcessEnv(settings, options.handlerLogLevel ?? "WARN");
-
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [
+    prepareProcessEnv(settings, options.handlerLogLevel ?? "WARN"),
+  ];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.reverse()) await step();
   };
