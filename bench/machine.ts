@@ -20,5 +20,6 @@ export function describeMachine(exiftool: string): Machine {
     perl,
     exiftool,
     date: new Date().toISOString(),
+    loadAverage: [os.loadavg()[0], os.loadavg()[0]],
   };
 }

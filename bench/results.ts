@@ -40,6 +40,8 @@ export interface Machine {
   perl: string;
   exiftool: string;
   date: string;
+  /** 1-minute load average when the run started and ended: the machine may be shared. */
+  loadAverage: [number, number];
 }
 
 export interface Settings {

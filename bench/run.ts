@@ -2,6 +2,7 @@
 // against the same (slowed) S3, then bench/results/latest.{json,md,svg}.
 import { createReadStream, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RangeReadOptions } from "../function/ranges/s3-range-source";
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     await bench.stop();
   }
 
+  results.machine.loadAverage[1] = loadavg()[0];
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(join(RESULTS_DIR, "latest.json"), JSON.stringify(results, null, 2) + "\n");
   await writeFile(join(RESULTS_DIR, "latest.md"), renderMarkdown(results));

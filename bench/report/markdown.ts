@@ -8,7 +8,9 @@ export function renderMarkdown(results: Results): string {
     `# Benchmark results (${settings.mode} run)`,
     "",
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${bytes(machine.memoryBytes)} memory, ${machine.os}; ` +
-      `Node ${machine.node}, Perl ${machine.perl}, ExifTool ${machine.exiftool}; ${machine.date}.`,
+      `Node ${machine.node}, Perl ${machine.perl}, ExifTool ${machine.exiftool}; ${machine.date}; ` +
+      `1-minute load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(" at start, ")} at end ` +
+      `(the machine may be shared: wall times and throughput are only as quiet as it was).`,
     "",
     `S3: the embedded emulator behind a proxy adding ${settings.latencyMs} ms before the first byte of every ` +
       `response and capping each response at ${(settings.bytesPerSecond / 1e6).toFixed(0)} MB/s.` +

@@ -35,6 +35,7 @@ const results: Results = {
     perl: "v5.36.0",
     exiftool: "13.59",
     date: "2026-01-01T00:00:00.000Z",
+    loadAverage: [0.1, 0.2],
   },
   settings: {
     mode: "quick",
