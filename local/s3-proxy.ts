@@ -32,6 +32,8 @@ export interface ProxyOptions {
   latencyMs?: number;
   /** Per-connection cap on response bytes per second. */
   bytesPerSecond?: number;
+  /** The log keeps at least this many recent entries, at most twice as many (a server may run for days). */
+  logLimit?: number;
 }
 
 /** An HTTP status and S3 error code to answer instead of forwarding. */
@@ -155,6 +157,8 @@ export class S3Proxy {
   ): Promise<void> {
     const entry = { ...request, status, bytes, responseHeaders };
     this.log.push(entry);
+    const limit = this.options.logLimit ?? 10_000;
+    if (this.log.length >= 2 * limit) this.log.splice(0, this.log.length - limit);
     for (const listener of this.listeners) await listener(entry);
   }
 }

@@ -23,6 +23,8 @@ import { imageBuildArgs, PLATFORM } from "../infra/image";
 import { functionEnvironment } from "../infra/pipeline";
 import { stackSettings } from "../infra/stack-file";
 import { startEmulator } from "../local/emulator";
+import { sqsRecord } from "../local/event-source-mapping";
+import { nextSequencer, s3EventBody } from "../local/s3-event";
 
 const ROOT = path.join(__dirname, "..");
 const UPLOADS = "uploads";
@@ -99,41 +101,27 @@ function tinyPng(comment: string): Buffer {
 
 /** The SQS batch Lambda would hand the function for one S3 ObjectCreated event. */
 function sqsEvent(bucket: string, key: string, size: number, eTag: string): object {
-  const notification = {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Put",
-        s3: {
-          s3SchemaVersion: "1.0",
-          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
-          // S3 notifications URL-encode keys, with "+" for spaces.
-          object: { key: encodeURIComponent(key).replace(/%20/g, "+"), size, eTag },
-        },
-      },
-    ],
+  const body = s3EventBody(
+    { bucket, key, size, eTag: eTag.replace(/"/g, ""), sequencer: nextSequencer() },
+    {
+      eventName: "ObjectCreated:Put",
+      region: "us-east-1",
+      eventTime: new Date(),
+      configurationId: "test-image",
+      requestId: "TESTIMAGE0000001",
+      hostId: "test-image",
+      sourceIPAddress: "127.0.0.1",
+    },
+  );
+  const message = {
+    MessageId: "00000000-0000-4000-8000-000000000001",
+    ReceiptHandle: "test-receipt-handle",
+    Body: body,
+    Attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()) },
   };
   return {
     Records: [
-      {
-        messageId: "00000000-0000-4000-8000-000000000001",
-        receiptHandle: "test-receipt-handle",
-        body: JSON.stringify(notification),
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: String(Date.now()),
-          SenderId: "s3.amazonaws.com",
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: "",
-        eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:s3-exiftool-test",
-        awsRegion: "us-east-1",
-      },
+      sqsRecord(message, "arn:aws:sqs:us-east-1:000000000000:s3-exiftool-test", "us-east-1"),
     ],
   };
 }

@@ -29,7 +29,8 @@ export function buildResult(
     bucket: source.bucket,
     key: source.key,
     versionId: object.versionId,
-    eTag: object.eTag,
+    // unquoted, as S3 notifications carry it
+    eTag: object.eTag?.replace(/"/g, ""),
     size: object.size,
     lastModified: object.lastModified.toISOString(),
     extractedAt: now.toISOString(),

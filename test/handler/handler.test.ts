@@ -133,7 +133,7 @@ describe("Lambda handler", function () {
           bucket: "uploads",
           key,
           size: jpeg.length,
-          eTag: object.eTag,
+          eTag: object.eTag!.replace(/"/g, ""),
           exiftoolVersion: "13.59",
         });
         expect(result.lastModified).to.equal(object.lastModified.toISOString());

@@ -3,26 +3,28 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import {
+  lambdaContext as localLambdaContext,
+  sqsRecord as localSqsRecord,
+} from "../../local/event-source-mapping";
 
 let counter = 0;
+const QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:s3-exiftool-queue";
 
+/** The record Lambda's event source mapping makes of one SQS message with this body. */
 export function sqsRecord(body: string, messageId = `msg-${++counter}`): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `receipt-${messageId}`,
-    body,
-    attributes: {
+  const now = String(Date.now());
+  const message = {
+    MessageId: messageId,
+    ReceiptHandle: `receipt-${messageId}`,
+    Body: body,
+    Attributes: {
       ApproximateReceiveCount: "1",
-      SentTimestamp: String(Date.now()),
-      SenderId: "AIDAIENQZJOLO23YVJ4VO",
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      SentTimestamp: now,
+      ApproximateFirstReceiveTimestamp: now,
     },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:s3-exiftool-queue",
-    awsRegion: "us-east-1",
   };
+  return localSqsRecord(message, QUEUE_ARN, "us-east-1");
 }
 
 export function sqsEvent(records: SQSRecord[]): SQSEvent {
@@ -30,21 +32,12 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
 }
 
 export function lambdaContext(timeoutMs = 60_000): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+  const options = {
     functionName: "s3-exiftool-test",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:s3-exiftool-test",
-    memoryLimitInMB: "1024",
-    awsRequestId: `req-${++counter}`,
-    logGroupName: "/aws/lambda/s3-exiftool-test",
-    logStreamName: "test",
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
+    region: "us-east-1",
+    timeoutSeconds: timeoutMs / 1000,
   };
+  return localLambdaContext(options, `req-${++counter}`, Date.now() + timeoutMs);
 }
 
 const fixtures = join(__dirname, "..", "handler", "fixtures");
