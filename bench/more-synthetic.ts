@@ -2,35 +2,7 @@
 // read from its end and a ZIP-based document whose small members follow a
 // large one. Streamed in chunks like the others, so size costs no memory.
 import { crc32 } from "node:zlib";
-import type { SyntheticFile } from "../samples/synthetic";
-
-type Part = Buffer | { zeros: number };
-
-const CHUNK = 8 * 1024 * 1024;
-
-function* zeros(count: number): Iterable<Buffer> {
-  const block = Buffer.alloc(Math.min(CHUNK, count));
-  for (let left = count; left > 0; left -= block.length)
-    yield block.subarray(0, Math.min(left, block.length));
-}
-
-function partSize(part: Part): number {
-  return Buffer.isBuffer(part) ? part.length : part.zeros;
-}
-
-function fromParts(name: string, layout: string, parts: () => Part[], size: number): SyntheticFile {
-  return {
-    name,
-    size,
-    layout,
-    *chunks() {
-      for (const part of parts()) {
-        if (Buffer.isBuffer(part)) yield part;
-        else yield* zeros(part.zeros);
-      }
-    },
-  };
-}
+import { composeFile, filler, partSize, type Part, type SyntheticFile } from "../samples/synthetic";
 
 const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
 /** Fixed-width numbers keep every offset independent of the filler's size. */
@@ -68,11 +40,11 @@ export function pdf(totalBytes: number): SyntheticFile {
   const parts = (): Part[] => [
     head,
     streamHead(length),
-    { zeros: length },
+    { filler: length },
     streamTail,
     tail(head.length, streamEnd),
   ];
-  return fromParts("large.pdf", "Info, xref and trailer after a large stream", parts, totalBytes);
+  return composeFile("large.pdf", "Info, xref and trailer after a large stream", parts());
 }
 
 interface Member {
@@ -113,7 +85,7 @@ function zipHeader(signature: number, member: Member, crc: number, offset?: numb
 function memberCrc({ data }: Member): number {
   if (Buffer.isBuffer(data)) return crc32(data);
   let crc = 0;
-  for (const chunk of zeros(data.zeros)) crc = crc32(chunk, crc);
+  for (const chunk of filler(data.filler, data.unit)) crc = crc32(chunk, crc);
   return crc;
 }
 
@@ -134,8 +106,8 @@ export function docx(totalBytes: number): SyntheticFile {
   const bigName = "word/media/video1.bin";
   const overhead = (members: Member[]): number =>
     members.reduce((sum, m) => sum + 30 + 46 + 2 * m.name.length + partSize(m.data), 0) + 22;
-  const bigSize = totalBytes - overhead([...small, core, { name: bigName, data: { zeros: 0 } }]);
-  const members = [...small, { name: bigName, data: { zeros: bigSize } }, core];
+  const bigSize = totalBytes - overhead([...small, core, { name: bigName, data: { filler: 0 } }]);
+  const members = [...small, { name: bigName, data: { filler: bigSize } }, core];
   const parts = (): Part[] => {
     const locals: Part[] = [];
     const centrals: Buffer[] = [];
@@ -156,10 +128,9 @@ export function docx(totalBytes: number): SyntheticFile {
     end.writeUInt32LE(offset, 16);
     return [...locals, directory, end];
   };
-  return fromParts(
+  return composeFile(
     "large.docx",
     "docProps after a large member, central directory last",
-    parts,
-    totalBytes,
+    parts(),
   );
 }

@@ -1,6 +1,6 @@
 // Caps how many tasks run at once. Powertools starts every record of a batch
-// together; extractions beyond the worker count would only queue, and their
-// deadlines must be computed when they really start.
+// together; each extraction's deadline is computed when its task starts, so
+// tasks must not start long before a worker can take them.
 export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
   const queue: (() => void)[] = [];

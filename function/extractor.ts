@@ -2,7 +2,12 @@
 // for it out, read through range requests by a warm worker from the pool.
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ObjectInfo, ReadStats } from "./ranges/byte-source";
-import { S3RangeSource, type RangeReadOptions, type S3ObjectRef } from "./ranges/s3-range-source";
+import {
+  DEFAULT_RANGE_READ_OPTIONS,
+  S3RangeSource,
+  type RangeReadOptions,
+  type S3ObjectRef,
+} from "./ranges/s3-range-source";
 import { classifyS3Error } from "./ranges/s3-errors";
 import { validateExiftoolOptions } from "./exiftool/options";
 import { WorkerPool } from "./exiftool/worker-pool";
@@ -39,6 +44,7 @@ export class Extractor {
       size: options.workers,
       env: options.env,
       maxRssBytes: options.maxWorkerRssBytes,
+      readWindowBytes: options.range?.blockSize ?? DEFAULT_RANGE_READ_OPTIONS.blockSize,
     });
   }
 
@@ -61,9 +67,20 @@ export class Extractor {
     const deadline = setTimeout(() => abort.abort(), timeoutMs);
     const source = new S3RangeSource(this.options.s3, ref, this.options.range, abort.signal);
     const { directory, fileName } = splitKey(ref);
+    // the first range (size, ETag, headers) is fetched while waiting for a
+    // worker, so network time overlaps other objects' parsing
+    source.open().catch(() => undefined);
     try {
+      const deadlineAt = started + timeoutMs;
+      // the deadline counts from the call: time spent waiting for a worker is spent
       const output = await this.pool.run((worker) =>
-        worker.extract({ source, directory, fileName, args: this.args, timeoutMs }),
+        worker.extract({
+          source,
+          directory,
+          fileName,
+          args: this.args,
+          timeoutMs: Math.max(1, deadlineAt - Date.now()),
+        }),
       );
       if (output.sourceError !== undefined) throw classifyS3Error(output.sourceError, source.uri);
       return {

@@ -56,7 +56,9 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     logger,
     metrics,
   });
-  const limit = concurrencyLimit(config.workers);
+  // twice the workers: while each worker parses, the next object's first
+  // range is already on its way from S3
+  const limit = concurrencyLimit(2 * config.workers);
   const batch = new BatchProcessor(EventType.SQS);
 
   const handler: Handler = async (event, context) => {

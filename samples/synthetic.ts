@@ -22,7 +22,7 @@ function corpus(name: string): Buffer {
 }
 
 /** `count` bytes of filler, in chunks; `unit` repeats (a valid frame, say) or zeros. */
-function* filler(count: number, unit?: Buffer): Iterable<Buffer> {
+export function* filler(count: number, unit?: Buffer): Iterable<Buffer> {
   const block = unit
     ? Buffer.concat(Array(Math.ceil(CHUNK / unit.length)).fill(unit))
     : Buffer.alloc(CHUNK);
@@ -30,18 +30,17 @@ function* filler(count: number, unit?: Buffer): Iterable<Buffer> {
   for (let left = count; left > 0; left -= step) yield block.subarray(0, Math.min(step, left));
 }
 
-function file(
-  name: string,
-  layout: string,
-  parts: (Buffer | { filler: number; unit?: Buffer })[],
-): SyntheticFile {
-  const size = parts.reduce(
-    (sum, part) => sum + (Buffer.isBuffer(part) ? part.length : part.filler),
-    0,
-  );
+/** A piece of a generated file: literal bytes, or `filler` bytes of a repeated `unit` (zeros without one). */
+export type Part = Buffer | { filler: number; unit?: Buffer };
+
+export function partSize(part: Part): number {
+  return Buffer.isBuffer(part) ? part.length : part.filler;
+}
+
+export function composeFile(name: string, layout: string, parts: Part[]): SyntheticFile {
   return {
     name,
-    size,
+    size: parts.reduce((sum, part) => sum + partSize(part), 0),
     layout,
     *chunks() {
       for (const part of parts) {
@@ -88,8 +87,8 @@ export function quickTime(totalBytes: number, moovFirst = false): SyntheticFile 
   const header = mdat.length === 8 ? Buffer.concat([mdat, atomHeader("free", 8)]) : mdat;
   const media = [header, { filler: payload }];
   return moovFirst
-    ? file("moov-first.m4a", "moov before mdat", [ftyp, moov, ...media])
-    : file("moov-last.m4a", "moov after mdat", [ftyp, ...media, moov]);
+    ? composeFile("moov-first.m4a", "moov before mdat", [ftyp, moov, ...media])
+    : composeFile("moov-last.m4a", "moov after mdat", [ftyp, ...media, moov]);
 }
 
 /** A JPEG whose EXIF header is followed by a large scan. */
@@ -99,7 +98,7 @@ export function jpeg(totalBytes: number): SyntheticFile {
   const eoi = Buffer.from([0xff, 0xd9]);
   // scan bytes without 0xFF, so no marker appears inside the image data
   const scan = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  return file("large.jpg", "EXIF at the start", [
+  return composeFile("large.jpg", "EXIF at the start", [
     head,
     { filler: totalBytes - head.length - 2, unit: scan },
     eoi,
@@ -116,7 +115,7 @@ export function mp3(totalBytes: number): SyntheticFile {
   frame.writeUInt32BE(0xfffb9000);
   const frames = Math.floor((totalBytes - head.length - 128) / frame.length);
   const rest = totalBytes - head.length - 128 - frames * frame.length;
-  return file("large.mp3", "ID3v2 at the start, ID3v1 at the end", [
+  return composeFile("large.mp3", "ID3v2 at the start, ID3v1 at the end", [
     head,
     { filler: frames * frame.length, unit: frame },
     Buffer.alloc(rest),
@@ -166,7 +165,7 @@ export function tiffIfdLast(totalBytes: number): SyntheticFile {
   header.write("II*\0", 0, "latin1");
   header.writeUInt32LE(ifdOffset, 4);
   const padding = totalBytes - 8 - pixels - ifdSize - strings.length;
-  return file("ifd-last.tif", "IFD after the pixel data", [
+  return composeFile("ifd-last.tif", "IFD after the pixel data", [
     header,
     { filler: pixels },
     ifd,

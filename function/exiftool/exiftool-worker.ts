@@ -56,6 +56,12 @@ export interface ExtractOutput {
 
 export interface WorkerOptions {
   env?: NodeJS.ProcessEnv;
+  /**
+   * Size of the aligned window worker.pl reads through: best equal to the
+   * source's block size, so each window is blocks Node fetches anyway; 0
+   * passes ExifTool's own reads through unchanged.
+   */
+  readWindowBytes?: number;
   /** Kill the worker when its resident memory passes this many bytes. */
   maxRssBytes?: number;
   /** How often the resident memory is checked during a job. */
@@ -116,9 +122,10 @@ export class ExifToolWorker {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
+        const window = options.readWindowBytes;
         child = spawn(perl, [workerScriptPath(), exiftoolPath(env)], {
           stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
-          env,
+          env: window === undefined ? env : { ...env, S3_EXIFTOOL_READ_CHUNK: String(window) },
         });
       } catch (error) {
         reject(new WorkerError("WorkerStartFailed", (error as Error).message));

@@ -123,9 +123,10 @@ package S3ObjectHandle;
 
 # ExifTool reads in small pieces (a few bytes of a header, then a seek); each
 # piece would be a round trip to Node. Reads are served from one aligned
-# window of READ_CHUNK bytes instead, the same blocks Node fetches from S3
-# anyway, so this saves round trips without reading more of the object.
-# S3_EXIFTOOL_READ_CHUNK=0 turns it off, to see ExifTool's own reads.
+# window of READ_CHUNK bytes instead; Node sets it to its block size, so a
+# window is blocks Node fetches from S3 anyway and this saves round trips
+# without reading more of the object. S3_EXIFTOOL_READ_CHUNK=0 turns it off,
+# to see ExifTool's own reads.
 use constant READ_CHUNK => defined $ENV{S3_EXIFTOOL_READ_CHUNK} ? $ENV{S3_EXIFTOOL_READ_CHUNK} : 65536;
 
 sub TIEHANDLE {

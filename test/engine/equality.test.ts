@@ -32,7 +32,11 @@ describe("engine output equals exiftool -json on the local file", function () {
         files.map((name) => join(CORPUS_DIR, name)),
         options,
       );
-      const extractor = new Extractor({ s3: local.s3, workers: 2, exiftoolOptions: options });
+      // One worker, files in the reference's order: ExifTool carries some state
+      // from file to file within one process (after a Nikon file, XMP.xml gains
+      // a Composite AutoFocus tag), so a warm worker equals exiftool run over the
+      // same files in the same order, as the reference is.
+      const extractor = new Extractor({ s3: local.s3, workers: 1, exiftoolOptions: options });
       const mismatches: string[] = [];
       try {
         const queue = [...files];
@@ -54,7 +58,7 @@ describe("engine output equals exiftool -json on the local file", function () {
             if (differing.length) mismatches.push(`${name}: ${shown.join("; ")}`);
           }
         };
-        await Promise.all([work(), work()]);
+        await work();
       } finally {
         await extractor.close();
       }
