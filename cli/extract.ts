@@ -92,6 +92,8 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // The pinned SDK runs on Node 20; its notice about later releases would precede every answer.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   runExtract(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -186,6 +186,9 @@ async function processFiles(
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The pinned SDK runs on Node 20; its notice that later SDK releases will
+  // need Node 22 would otherwise open every run's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let args: Args | "help";
   try {
     args = parseArgs(argv);
