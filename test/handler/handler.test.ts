@@ -202,6 +202,48 @@ describe("Lambda handler", function () {
     expect(deleted.outcome).to.equal("deleted-before-read");
   });
 
+  it("overwrites the same result when a message is processed twice, and says when a notification is stale", async () => {
+    await local.put("uploads", "twice.jpg", jpeg);
+    const body = s3Notification([
+      { bucket: "uploads", encodedKey: "twice.jpg", eTag: "0123456789abcdef0123456789abcdef" },
+    ]);
+    const first = await capturingStdout(() =>
+      runtime.handler(sqsEvent([sqsRecord(body)]), lambdaContext()),
+    );
+    const firstResult = await readResult("results", "twice.jpg.json");
+    const second = await capturingStdout(() =>
+      runtime.handler(sqsEvent([sqsRecord(body)]), lambdaContext()),
+    );
+    const secondResult = await readResult("results", "twice.jpg.json");
+    expect(first.value.batchItemFailures).to.deep.equal([]);
+    expect(second.value.batchItemFailures).to.deep.equal([]);
+    expect(await keys("results", "twice")).to.deep.equal(["twice.jpg.json"]);
+    expect(secondResult.metadata).to.deep.equal(firstResult.metadata);
+    expect(Date.parse(String(secondResult.extractedAt))).to.be.at.least(
+      Date.parse(String(firstResult.extractedAt)),
+    );
+    // the notification named another version: the result describes the object as it is now
+    const stored = first.lines
+      .map((line) => JSON.parse(line))
+      .find((log) => log.message === "stored");
+    expect(stored.staleNotification).to.equal(true);
+    expect(firstResult.eTag).to.not.equal("0123456789abcdef0123456789abcdef");
+  });
+
+  it("acknowledges other S3 event types with a log line and no result", async () => {
+    const removed = JSON.parse(s3Notification([{ bucket: "uploads", encodedKey: "gone.jpg" }]));
+    removed.Records[0].eventName = "ObjectRemoved:Delete";
+    const { value: response, lines } = await capturingStdout(() =>
+      runtime.handler(sqsEvent([sqsRecord(JSON.stringify(removed))]), lambdaContext()),
+    );
+    expect(response.batchItemFailures).to.deep.equal([]);
+    expect(await keys("results", "gone")).to.deep.equal([]);
+    const skipped = lines
+      .map((line) => JSON.parse(line))
+      .find((log) => log.message === "record skipped");
+    expect(skipped.reason).to.match(/ObjectRemoved:Delete, not ObjectCreated/);
+  });
+
   it("never lets a result re-trigger processing when results share the upload bucket", async () => {
     const sameBucket = createHandler(
       env({ RESULTS_BUCKET: "uploads", RESULTS_PREFIX: "exiftool/" }),
