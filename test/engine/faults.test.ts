@@ -20,6 +20,21 @@ function sourceThat(onRead: () => Promise<Buffer>): ByteSource {
   return { stats: { bytesRead: 0, requests: 0 }, open: async () => info, read: onRead };
 }
 
+/** Runs one extraction from `source` on a worker of `engine`'s pool; resolves to its error. */
+function failureOf(engine: Extractor, source: ByteSource, timeoutMs = 30_000): Promise<Error> {
+  return rejection(
+    engine.pool.run((worker) =>
+      worker.extract({
+        source,
+        directory: "s3://faults",
+        fileName: "object.jpg",
+        args: [],
+        timeoutMs,
+      }),
+    ),
+  );
+}
+
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
@@ -81,16 +96,10 @@ describe("engine faults", function () {
   });
 
   it("kills a worker that hangs past the deadline and reports Timeout", async () => {
-    const error = await rejection(
-      extractor.pool.run((worker) =>
-        worker.extract({
-          source: sourceThat(() => new Promise<Buffer>(() => undefined)),
-          directory: "s3://faults",
-          fileName: "hang.mov",
-          args: [],
-          timeoutMs: 300,
-        }),
-      ),
+    const error = await failureOf(
+      extractor,
+      sourceThat(() => new Promise<Buffer>(() => undefined)),
+      300,
     );
     expect((error as WorkerError).kind).to.equal("Timeout");
     await expectStillWorks();
@@ -101,16 +110,9 @@ describe("engine faults", function () {
     const capped = new Extractor({ s3: local.s3, workers: 1, maxWorkerRssBytes: 1024 * 1024 });
     try {
       await capped.exiftoolVersion();
-      const error = await rejection(
-        capped.pool.run((worker) =>
-          worker.extract({
-            source: sourceThat(() => new Promise<Buffer>(() => undefined)),
-            directory: "s3://faults",
-            fileName: "big.jpg",
-            args: [],
-            timeoutMs: 30_000,
-          }),
-        ),
+      const error = await failureOf(
+        capped,
+        sourceThat(() => new Promise<Buffer>(() => undefined)),
       );
       expect((error as WorkerError).kind).to.equal("MemoryExceeded");
     } finally {
