@@ -5,6 +5,7 @@
 // (or AWS_ENDPOINT_URL) points it at any S3-compatible server.
 import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
+import { concurrencyLimit } from "../function/concurrency-limit";
 import { OptionError } from "../function/exiftool/options";
 import { Extractor } from "../function/extractor";
 import { createS3Client } from "../function/ranges/s3-client";
@@ -39,10 +40,12 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
   }
 
   let extractor: Extractor;
+  let workers: number;
   try {
+    workers = Math.min(refs.length, Math.max(2, availableParallelism()));
     extractor = new Extractor({
       s3: createS3Client({}, io.env),
-      workers: Math.min(refs.length, Math.max(2, availableParallelism())),
+      workers,
       exiftoolOptions,
       env: io.env,
     });
@@ -52,31 +55,35 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   try {
+    // each extraction's deadline counts from its start: start no more than the workers can take
+    const limit = concurrencyLimit(2 * workers);
     const results = await Promise.all(
-      refs.map(async (ref) => {
-        const { bucket, key } = ref!;
-        const started = Date.now();
-        try {
-          const extraction = await extractor.extract({ bucket, key });
-          if (stats) {
-            const { bytesRead, requests } = extraction.stats;
-            const line = {
-              key,
-              objectSize: extraction.object.size,
-              bytesRead,
-              requests,
-              ms: Date.now() - started,
+      refs.map((ref) =>
+        limit(async () => {
+          const { bucket, key } = ref!;
+          const started = Date.now();
+          try {
+            const extraction = await extractor.extract({ bucket, key });
+            if (stats) {
+              const { bytesRead, requests } = extraction.stats;
+              const line = {
+                key,
+                objectSize: extraction.object.size,
+                bytesRead,
+                requests,
+                ms: Date.now() - started,
+              };
+              io.stderr.write(`${JSON.stringify(line)}\n`);
+            }
+            return { ok: true, metadata: extraction.metadata };
+          } catch (error) {
+            return {
+              ok: false,
+              metadata: { SourceFile: `s3://${bucket}/${key}`, Error: (error as Error).message },
             };
-            io.stderr.write(`${JSON.stringify(line)}\n`);
           }
-          return { ok: true, metadata: extraction.metadata };
-        } catch (error) {
-          return {
-            ok: false,
-            metadata: { SourceFile: `s3://${bucket}/${key}`, Error: (error as Error).message },
-          };
-        }
-      }),
+        }),
+      ),
     );
     io.stdout.write(
       `${JSON.stringify(

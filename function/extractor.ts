@@ -10,7 +10,11 @@ import {
 } from "./ranges/s3-range-source";
 import { classifyS3Error } from "./ranges/s3-errors";
 import { validateExiftoolOptions } from "./exiftool/options";
+import { WorkerError } from "./exiftool/exiftool-worker";
 import { WorkerPool } from "./exiftool/worker-pool";
+
+/** Less time than this left when a worker frees up: fail the object, spare the worker. */
+const MIN_WORKER_MS = 100;
 
 export interface ExtractorOptions {
   s3: S3Client;
@@ -73,15 +77,17 @@ export class Extractor {
     try {
       const deadlineAt = started + timeoutMs;
       // the deadline counts from the call: time spent waiting for a worker is spent
-      const output = await this.pool.run((worker) =>
-        worker.extract({
-          source,
-          directory,
-          fileName,
-          args: this.args,
-          timeoutMs: Math.max(1, deadlineAt - Date.now()),
-        }),
-      );
+      const output = await this.pool.run((worker) => {
+        const left = deadlineAt - Date.now();
+        // not worth starting: the worker would only be killed for it
+        if (left < MIN_WORKER_MS) {
+          throw new WorkerError(
+            "Timeout",
+            `the ${timeoutMs} ms deadline passed while waiting for a worker`,
+          );
+        }
+        return worker.extract({ source, directory, fileName, args: this.args, timeoutMs: left });
+      });
       if (output.sourceError !== undefined) throw classifyS3Error(output.sourceError, source.uri);
       return {
         metadata: { ...output.metadata, SourceFile: source.uri },

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { ByteSource, ObjectInfo } from "../ranges/byte-source";
 import { exiftoolPath, missingPerlMessage, perlPath, workerScriptPath } from "./locate";
+import { MarkedOutput } from "./marked-output";
 import {
   FrameReader,
   decodeReadRequest,
@@ -73,15 +74,16 @@ interface Running {
   job: ExtractJob;
   info: Promise<ObjectInfo>;
   sourceError?: unknown;
-  stdout: Buffer[];
-  stderr: Buffer[];
-  stdoutDone: boolean;
-  stderrDone: boolean;
+  stdout: MarkedOutput;
+  stderr: MarkedOutput;
   resolve(output: ExtractOutput): void;
   reject(error: Error): void;
 }
 
 let nextId = Math.floor(Math.random() * 1e6);
+
+/** Perl and ExifTool load in well under a second; a start that hangs must not hang its callers. */
+const START_TIMEOUT_MS = 30_000;
 
 export class ExifToolWorker {
   readonly pid: number;
@@ -134,9 +136,14 @@ export class ExifToolWorker {
       let out = "";
       let err = "";
       const fail = (message: string): void => {
+        clearTimeout(timer);
         child.kill("SIGKILL");
         reject(new WorkerError("WorkerStartFailed", message));
       };
+      const timer = setTimeout(
+        () => fail(`ExifTool worker did not answer within ${START_TIMEOUT_MS} ms: ${err.trim()}`),
+        START_TIMEOUT_MS,
+      );
       child.on("error", (error: NodeJS.ErrnoException) =>
         fail(
           error.code === "ENOENT"
@@ -149,6 +156,7 @@ export class ExifToolWorker {
         out += chunk.toString();
         const match = /^([\d.]+)\n\{ready0\}\n/.exec(out);
         if (!match) return;
+        clearTimeout(timer);
         child.stdout!.off("data", onData);
         child.removeAllListeners("exit");
         resolve(new ExifToolWorker(child, match[1], options));
@@ -179,10 +187,8 @@ export class ExifToolWorker {
         id,
         job,
         info: job.source.open(),
-        stdout: [],
-        stderr: [],
-        stdoutDone: false,
-        stderrDone: false,
+        stdout: new MarkedOutput(Buffer.from(`{ready${id}}\n`)),
+        stderr: new MarkedOutput(Buffer.from(`{ready${id}}\n`)),
         resolve,
         reject,
       };
@@ -291,18 +297,8 @@ export class ExifToolWorker {
       if (stream === "stderr") this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
       return;
     }
-    const parts = stream === "stdout" ? running.stdout : running.stderr;
-    parts.push(chunk);
-    const text = Buffer.concat(parts);
-    const marker = `{ready${running.id}}\n`;
-    const at = text.indexOf(marker);
-    // JSON never holds a raw line break inside a value, so a marker at a line start is exiftool's
-    if (at < 0 || (at > 0 && text[at - 1] !== 0x0a)) return;
-    parts.length = 0;
-    parts.push(text.subarray(0, at));
-    if (stream === "stdout") running.stdoutDone = true;
-    else running.stderrDone = true;
-    if (running.stdoutDone && running.stderrDone) void this.finish(running);
+    running[stream].push(chunk);
+    if (running.stdout.done && running.stderr.done) void this.finish(running);
   }
 
   private async finish(running: Running): Promise<void> {
@@ -310,13 +306,22 @@ export class ExifToolWorker {
     await this.sideQueue;
     if (this.running !== running) return;
     this.running = undefined;
-    const stdout = Buffer.concat(running.stdout).toString("utf8");
-    const stderr = Buffer.concat(running.stderr).toString("utf8");
+    const stdout = running.stdout.text();
+    const stderr = running.stderr.text();
     const info = await running.info.catch(() => undefined);
     let metadata: Record<string, unknown> = {};
     try {
       const parsed = JSON.parse(stdout) as Record<string, unknown>[];
       metadata = parsed[0] ?? {};
+      // whatever the options, the output must be this object's, and only this object's
+      if (parsed.length !== 1 || metadata.SourceFile !== OBJECT_PATH) {
+        running.reject(
+          new Error(
+            `exiftool's output describes ${parsed.length} files, not just the object: refused (check the ExifTool options)`,
+          ),
+        );
+        return;
+      }
     } catch {
       if (running.sourceError === undefined) {
         running.reject(
@@ -342,7 +347,7 @@ export class ExifToolWorker {
     this.running = undefined;
     if (running) {
       const why = this.exitReason || `exited (${signal ?? `code ${code}`})`;
-      const stderr = Buffer.concat(running.stderr).toString().trim() || this.stderrTail.trim();
+      const stderr = running.stderr.text().trim() || this.stderrTail.trim();
       running.reject(
         new WorkerError("WorkerCrashed", `ExifTool worker ${why}${stderr ? `: ${stderr}` : ""}`),
       );

@@ -16,7 +16,7 @@ const WITH_VALUE: Record<string, RegExp> = {
   "-api": /^[A-Za-z]+(=.*)?$/,
   "-c": /^.+$/,
   "-d": /^.+$/,
-  "-charset": /^([A-Za-z]+=)?[\w-]+$/,
+  "-charset": /^(\w+=)?\w[\w-]*$/,
   "-lang": /^[A-Za-z]{2}(-[A-Za-z]{2,4})?$/,
   "-sep": /^.+$/,
   "-x": /^(\w[\w-]*:)*[\w?*][\w?*-]*#?$/,
@@ -60,7 +60,7 @@ const RUNS_CODE = "it evaluates expressions (Perl code)";
 const FORMAT = "it changes the output format or the protocol; results are always exiftool -json";
 const REFUSED: [RegExp, string][] = [
   [
-    /^-(out|textOut|tagOut|tagsFromFile|config|srcfile|geotag|geosync|geolocate|efile\d*!?|delete_original!?|restore_original|overwrite_original(_in_place)?|diff|ext|extension|recurse|ignore|fileOrder\d?|use|writeMode|wext|preserve|pause|plot|htmlDump\d*)$/i,
+    /^-(out|textOut|tagOut|(add|all)?tagsFromFile|file\d+|args|argFormat|fixBase[-+]?\d*|purge\d*|require|config|srcfile|geotag|geosync|geolocate|efile\d*!?|delete_original!?|restore_original|overwrite_original(_in_place)?|diff|ext|extension|recurse|ignore|fileOrder\d?|use|writeMode|wext|preserve|pause|plot|htmlDump\d*)$/i,
     WRITES,
   ],
   [/^-(o|w!?\+?|W!?\+?|@|r|i|wm|P|k)$/, WRITES],
@@ -73,19 +73,49 @@ const REFUSED: [RegExp, string][] = [
   [/^-(j|X|h|t|T|v\d*)$/, FORMAT],
 ];
 
-/** Every exiftool option name (lower case), so a tag request never aliases one. */
-const OPTION_NAMES = new Set(
-  (
-    "@ a api b binary c coordformat charset config csv csvdelim d dateformat decimal delete_original diff " +
-    "e escapehtml ee extractembedded echo efile escapexml execute ext extension f forceprint fast fileorder " +
-    "g groupheadings groupnames geotag geosync geolocate globaltimeshift h htmlformat hex htmldump i ignore if " +
-    "j json k pause l long latin lang listitem list listw listf listr listwf listg listd listx listgeo m " +
-    "ignoreminorerrors n printconv o out overwrite_original overwrite_original_in_place p printformat " +
-    "preserve password plot progress q quiet r recurse restore_original s short veryshort sep separator sort " +
-    "srcfile stay_open struct t tab table tagsfromfile u unknown unknown2 use userparam v verbose validate " +
-    "ver w textout tagout wm writemode wext x xmlformat exclude z zip common_args php scanforxmp"
-  ).split(" "),
-);
+/**
+ * How exiftool 13 recognises its options (the name after one "-",
+ * case-insensitive), taken from its own argument parser: an argument that
+ * matches is an option, whatever it looks like, so it can never pass as a
+ * tag request. Single letters are all options or reserved.
+ */
+const OPTION_PATTERNS: RegExp[] = [
+  /^.?$/,
+  /^(@|a|duplicates|b|binary|api|charset|composite|dateformat|decimal|ec|eh|escapec|escapehtml|escapexml|ex|exclude|forceprint|geotag|geosync|geolocate|globaltimeshift|hex|htmlformat|lang|latin|listitem|long|nop|overwrite_original|overwrite_original_in_place|password|php|plot|preserve|require|restore_original|scanforxmp|srcfile|stay_open|table|use|userparam|ver|veryshort|wm|writemode|xmlformat|struct|sort|list_dir|common_args|config|csvdelim|diff|validate|wext|ext|extension)-?!?$/i,
+  /^(all|add)?tagsfromfile(=.*)?$/i,
+  /^(csv|j(son)?)(\+?=.*)?$/i,
+  /^(ee|extractembedded)\d*$/i,
+  /^file\d+$/i,
+  /^g(roupheadings|roupnames)?[\d:]*$/i,
+  /^(k|pause|m|ignoreminorerrors|n|-printconv|printconv)$/i,
+  /^u(nknown2?)?$/i,
+  /^(w|textout|tagout)[!+]*$/i,
+  /^-?execute\d*$/i,
+  /^f[-+]?\d*$/i,
+  /^arg(s|format)$/i,
+  /^c(oordformat)?$/i,
+  /^delete_original!?$/i,
+  /^echo\d?$/i,
+  /^efile\d*!?$/i,
+  /^fast\d*$/i,
+  /^fileorder\d*$/i,
+  /^fixbase[-+]?\d*$/i,
+  /^htmldump[-+]?\d*$/i,
+  /^i(gnore)?$/i,
+  /^if\d*$/i,
+  /^list([wfrdx]|wf|g\d*|geo)?$/i,
+  /^o(ut)?$/i,
+  /^p(rintformat)?-?$/i,
+  /^progress\d*(:.*)?$/i,
+  /^purge\d*$/i,
+  /^q(uiet)?$/i,
+  /^r(ecurse)?\.?$/i,
+  /^s(hort)?\d*$/i,
+  /^sep(arator)?$/i,
+  /^t(ab)?$/i,
+  /^v(erbose)?\d*$/i,
+  /^z(ip)?$/i,
+];
 
 const TAG = /^--?(\w[\w-]*:)*[\w?*][\w?*-]*#?$/;
 
@@ -98,8 +128,8 @@ function refusal(arg: string): string | undefined {
 }
 
 function isOptionName(arg: string): boolean {
-  const name = arg.replace(/^--?/, "").toLowerCase();
-  return OPTION_NAMES.has(name) || OPTION_NAMES.has(name.replace(/[\d!+:]+$/, ""));
+  const name = arg.slice(1);
+  return OPTION_PATTERNS.some((pattern) => pattern.test(name));
 }
 
 /**
@@ -129,6 +159,8 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
         /[\r\n\0]/.test(value) ||
         value !== value.trim() ||
         value.startsWith("#") ||
+        // a value exiftool might read as an option instead
+        (value.startsWith("-") && arg !== "-listItem") ||
         !valueShape.test(value)
       ) {
         throw new OptionError(

@@ -60,14 +60,21 @@ export class WorkerPool {
     if (this.leased + this.starting < this.options.size) {
       this.starting++;
       this.spawned++;
+      let worker: ExifToolWorker;
       try {
-        const worker = await ExifToolWorker.start(this.options);
-        this.version = worker.exiftoolVersion;
-        this.leased++;
-        return worker;
-      } finally {
+        worker = await ExifToolWorker.start(this.options);
+      } catch (error) {
         this.starting--;
+        // the slot is free again: a waiting task tries a start of its own
+        // (and gets the same clear error if the cause remains)
+        const wake = this.waiting.shift();
+        if (wake) this.acquire().then(wake, wake);
+        throw error;
       }
+      this.starting--;
+      this.version = worker.exiftoolVersion;
+      this.leased++;
+      return worker;
     }
     const next = await new Promise<ExifToolWorker | Error>((resolve) => this.waiting.push(resolve));
     if (next instanceof Error) throw next;

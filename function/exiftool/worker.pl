@@ -173,16 +173,41 @@ sub READ {
 
 sub READLINE {
     my ($self) = @_;
+    if (wantarray) {
+        my (@lines, $line);
+        push @lines, $line while defined($line = $self->readline_one);
+        return @lines;
+    }
+    return $self->readline_one;
+}
+
+# One line as <$fh> would return it for the current $/: undef slurps the
+# rest, a reference to a number reads records of that size, "" is
+# paragraph mode, anything else (even several bytes, such as "\r\n") ends
+# a line wherever it falls, also across the chunks read here.
+sub readline_one {
+    my ($self) = @_;
     return undef if $self->{pos} >= $self->{size};
+    my $sep = $/;
     my ($line, $chunk) = ('', '');
+    if (ref $sep) {
+        $self->READ($line, $$sep);
+        return $line;
+    }
+    if (defined $sep and $sep eq '') {
+        $sep = "\n\n";
+    }
     while ($self->READ($chunk, 4096)) {
-        my $end = defined $/ && length $/ ? index($chunk, $/) : -1;
-        if ($end >= 0) {
-            $line .= substr($chunk, 0, $end + length $/);
-            $self->{pos} -= length($chunk) - ($end + length $/);
-            return $line;
-        }
+        my $from = length($line);
         $line .= $chunk;
+        next unless defined $sep;
+        $from -= length($sep) - 1;
+        $from = 0 if $from < 0;
+        my $end = index($line, $sep, $from);
+        next if $end < 0;
+        my $keep = $end + length $sep;
+        $self->{pos} -= length($line) - $keep;
+        return substr($line, 0, $keep);
     }
     return length $line ? $line : undef;
 }

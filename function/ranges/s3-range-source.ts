@@ -76,13 +76,22 @@ export class S3RangeSource implements ByteSource {
       // never fetch more than the cache can hold next to what is needed now
       last + Math.floor(this.options.cacheBytes / 2 / blockSize),
     );
+    // what this read needs is held here, not only in the cache: a read longer
+    // than the cache would otherwise evict its own blocks before using them
+    const blocks = new Map<number, Buffer>();
+    for (let index = first; index <= last; index++) {
+      const cached = this.cache.get(index);
+      if (cached) blocks.set(index, cached);
+    }
     await Promise.all(
-      this.missingRuns(first, last, fetchLast).map(([a, b]) => this.fetchBlocks(a, b)),
+      this.missingRuns(first, last, fetchLast).map(async ([a, b]) => {
+        for (const [index, block] of await this.fetchBlocks(a, b)) blocks.set(index, block);
+      }),
     );
 
     const parts: Buffer[] = [];
     for (let index = first; index <= last; index++) {
-      const block = this.cache.get(index) ?? (await this.refetch(index));
+      const block = blocks.get(index) ?? Buffer.alloc(0);
       const blockStart = index * blockSize;
       parts.push(
         block.subarray(Math.max(offset - blockStart, 0), Math.min(end - blockStart, block.length)),
@@ -121,21 +130,15 @@ export class S3RangeSource implements ByteSource {
     return runs;
   }
 
-  /** A block evicted between fetch and use (tiny caches only) is fetched alone. */
-  private async refetch(index: number): Promise<Buffer> {
-    const blocks = await this.fetchBlocks(index, index);
-    return blocks[0];
-  }
-
-  private async fetchBlocks(first: number, last: number): Promise<Buffer[]> {
+  private async fetchBlocks(first: number, last: number): Promise<[number, Buffer][]> {
     const { blockSize } = this.options;
     const start = first * blockSize;
     const body = await this.get(start, (last + 1) * blockSize - 1);
-    const blocks: Buffer[] = [];
+    const blocks: [number, Buffer][] = [];
     for (let index = first, at = 0; index <= last && at < body.length; index++, at += blockSize) {
       const block = body.subarray(at, Math.min(at + blockSize, body.length));
       this.cache.set(index, block);
-      blocks.push(block);
+      blocks.push([index, block]);
     }
     return blocks;
   }

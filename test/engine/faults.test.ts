@@ -183,9 +183,15 @@ describe("engine faults", function () {
       env: { ...process.env, PERL_PATH: "/nonexistent/perl" },
     });
     try {
-      const error = await rejection(broken.extract({ bucket: "faults", key: "good.jpg" }));
-      expect((error as WorkerError).kind).to.equal("WorkerStartFailed");
-      expect(error.message).to.match(/Perl not found.*apt-get install perl.*PERL_PATH/);
+      // two at once on a pool of one: the second must get the error too, not wait forever
+      const errors = await Promise.all([
+        rejection(broken.extract({ bucket: "faults", key: "good.jpg" })),
+        rejection(broken.extract({ bucket: "faults", key: "good.jpg" })),
+      ]);
+      for (const error of errors) {
+        expect((error as WorkerError).kind).to.equal("WorkerStartFailed");
+        expect(error.message).to.match(/Perl not found.*apt-get install perl.*PERL_PATH/);
+      }
     } finally {
       await broken.close();
     }

@@ -45,6 +45,20 @@ describe("exiftool option allow-list", () => {
     [["-d"], /needs a value/],
     [["-x", "-o"], /invalid value/],
     [["-verbose"], /changes the output format/],
+    // an option that takes the next argument as a file must never pass as a tag
+    [["-file1", "-sep", "/etc/passwd"], /"-file1" is refused: it writes files or reads files/],
+    [["-FILE2", "x"], /"-FILE2" is refused/],
+    [["-addTagsFromFile", "x.jpg"], /"-addTagsFromFile" is refused/],
+    [["-allTagsFromFile", "x.jpg"], /"-allTagsFromFile" is refused/],
+    [["-args"], /"-args" is refused/],
+    [["-purge"], /"-purge" is refused/],
+    [["-require"], /"-require" is refused/],
+    [["-nop"], /"-nop" is unknown or not allowed/],
+    [["-API", "LargeFileSupport=1"], /"-API" is unknown or not allowed/],
+    [["-A"], /"-A" is unknown or not allowed/],
+    [["-charset", "-o"], /"-charset" has an invalid value/],
+    [["-sep", "-o"], /"-sep" has an invalid value/],
+    [["-d", "-fast"], /"-d" has an invalid value/],
   ];
   for (const [args, message] of refused) {
     it(`refuses ${JSON.stringify(args)}`, () => {
