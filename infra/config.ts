@@ -54,6 +54,20 @@ export interface Settings {
 }
 
 /** Thrown for any invalid setting; the message always starts with the full key. */
+/** What Node and the Lambda runtime keep of the function's memory; the rest is shared by the workers. */
+export const NODE_SHARE_MB = 256;
+/** Below this a Perl worker with ExifTool loaded has no room for a file. */
+export const MIN_WORKER_MB = 96;
+
+/**
+ * Each Perl worker's memory cap: the function's memory less Node's share,
+ * split between the workers, so that one runaway file is killed and retried
+ * instead of taking the whole invocation down with it.
+ */
+export function workerMemoryCapMb(memorySize: number, workers: number): number {
+  return Math.floor((memorySize - NODE_SHARE_MB) / workers);
+}
+
 export class ConfigError extends Error {
   constructor(
     readonly key: string,
@@ -211,7 +225,10 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
   const maximumConcurrency = int("maximumConcurrency", 2, 1000);
 
   const memorySize = int("memorySize", 128, 10240);
-  const timeout = int("timeout", 1, 900);
+  // the function keeps 5 s back to report and needs at least 1 s to extract
+  // (function/config.ts, function/object-processor.ts): below 10 s nothing
+  // would ever be processed
+  const timeout = int("timeout", 10, 900);
   const reservedConcurrency = int("reservedConcurrency", -1, 100000);
   if (reservedConcurrency === 0) {
     throw new ConfigError(
@@ -229,6 +246,13 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
   const ephemeralStorageSize = int("ephemeralStorageSize", 512, 10240);
   const exiftoolOptions = options(raw("exiftoolOptions"));
   const exiftoolWorkers = int("exiftoolWorkers", 1, 32);
+  if (workerMemoryCapMb(memorySize, exiftoolWorkers) < MIN_WORKER_MB) {
+    throw new ConfigError(
+      "exiftoolWorkers",
+      `(${exiftoolWorkers}) need ${MIN_WORKER_MB} MB each beside Node's ${NODE_SHARE_MB} MB: ` +
+        `memorySize must be at least ${NODE_SHARE_MB + exiftoolWorkers * MIN_WORKER_MB}, is ${memorySize}`,
+    );
+  }
   const logLevel = oneOf<LogLevel>("logLevel", ["DEBUG", "INFO", "WARN", "ERROR"]);
   const metricsNamespace = raw("metricsNamespace").trim();
   if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(metricsNamespace)) {

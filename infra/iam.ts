@@ -23,8 +23,19 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
     {
       Sid: "ReadUploads",
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      // the function reads the current version (ARCHITECTURE.md): no GetObjectVersion
+      Action: ["s3:GetObject"],
       Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
+    },
+    {
+      Sid: "TellDeletedFromDenied",
+      Effect: "Allow",
+      // Without ListBucket, S3 answers 403 for a missing key instead of 404, and an
+      // object deleted before it was read would be retried into the DLQ as
+      // "access denied". S3 decides 404 on the bucket-level permission, so a
+      // prefix condition would not do; it exposes key names, not contents.
+      Action: ["s3:ListBucket"],
+      Resource: [access.uploadBucketArn],
     },
     {
       Sid: "WriteResults",

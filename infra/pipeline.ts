@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "./bucket";
-import type { Settings } from "./config";
+import { workerMemoryCapMb, type Settings } from "./config";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
 
@@ -21,16 +21,6 @@ export interface PipelineArgs {
 interface BucketRef {
   name: pulumi.Output<string>;
   arn: pulumi.Output<string>;
-}
-
-/**
- * Each Perl worker's memory cap: the function's memory less what Node and the
- * runtime need, shared by the workers, so that one runaway file is killed
- * and retried instead of taking the whole invocation down with it.
- */
-export function workerMemoryCapMb(memorySize: number, workers: number): number {
-  const NODE_SHARE_MB = 256;
-  return Math.max(64, Math.floor((memorySize - NODE_SHARE_MB) / workers));
 }
 
 /** The function's environment: its whole contract with this program. */

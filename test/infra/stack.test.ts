@@ -426,7 +426,8 @@ describe("infra stack (Pulumi mocks)", () => {
       const results = bucketNamed(base, "results").state.arn;
       const logGroup = base.one(T.logGroup).state.arn;
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-        [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
+        [["s3:GetObject"], [`${uploads}/*`]],
+        [["s3:ListBucket"], [uploads]],
         [["s3:PutObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
