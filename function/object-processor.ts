@@ -40,8 +40,30 @@ export function failureType(error: unknown): string {
 export class ObjectProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
+  /** Extracts `where`, or the event's other reading of the key if that is the one that exists (then `where.key` becomes it). */
+  private async extractEitherKey(
+    object: ObjectCreated,
+    where: { bucket: string; key: string },
+    timeoutMs: number,
+  ) {
+    const { extractor, logger } = this.deps;
+    try {
+      return await extractor.extract(where, timeoutMs);
+    } catch (error) {
+      const notFound = error instanceof S3ReadError && error.kind === "NotFound";
+      if (!notFound || object.alternateKey === undefined) throw error;
+      logger.info("key not found as sent; trying its URL-decoded reading", {
+        ...where,
+        alternateKey: object.alternateKey,
+      });
+      where.key = object.alternateKey;
+      return extractor.extract(where, timeoutMs);
+    }
+  }
+
   async process(object: ObjectCreated, remainingMs: () => number): Promise<Outcome> {
     const { config, extractor, sink, publisher, logger, metrics } = this.deps;
+    // the key found, if the event offered two readings of it
     const where = { bucket: object.bucket, key: object.key };
     if (object.bucket === config.resultsBucket && object.key.startsWith(config.resultsPrefix)) {
       // our own output: processing it would loop forever
@@ -58,7 +80,7 @@ export class ObjectProcessor {
           `only ${remainingMs()} ms left before the Lambda deadline: s3://${object.bucket}/${object.key} left for a retry`,
         );
       }
-      const extraction = await extractor.extract(where, timeoutMs);
+      const extraction = await this.extractEitherKey(object, where, timeoutMs);
       const result = buildResult(
         where,
         extraction.object,

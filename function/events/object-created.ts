@@ -7,6 +7,13 @@ export interface ObjectCreated {
   bucket: string;
   /** Decoded key, as S3 APIs take it. */
   key: string;
+  /**
+   * Another reading of the key, tried if `key` is not found: EventBridge's
+   * S3 events carry keys as they are (recorded events show a raw ":"), but
+   * AWS does not document it, so the URL-decoded form is kept in reserve
+   * rather than risk acknowledging an existing object as deleted.
+   */
+  alternateKey?: string;
   size?: number;
   eTag?: string;
   versionId?: string;
@@ -94,13 +101,21 @@ function fromEventBridge(event: Json): ParsedMessage {
       reason: `EventBridge event "${String(event["detail-type"])}" is not Object Created`,
     };
   }
+  const key = field<string>(event, "detail.object.key", "string");
+  let alternate: string | undefined;
+  try {
+    alternate = decodeS3Key(key);
+  } catch {
+    alternate = undefined;
+  }
   return {
     kind: "objects",
     skipped: [],
     objects: [
       {
         bucket: field<string>(event, "detail.bucket.name", "string"),
-        key: decodeS3Key(field<string>(event, "detail.object.key", "string")),
+        key,
+        alternateKey: alternate !== key ? alternate : undefined,
         size: field<number>(event, "detail.object.size", "number", true),
         eTag: field<string>(event, "detail.object.etag", "string", true),
         versionId: field<string>(event, "detail.object.version-id", "string", true),

@@ -89,14 +89,19 @@ describe("Lambda handler", function () {
       "a+b.jpg": "a%2Bb.jpg",
       "100%.jpg": "100%25.jpg",
       "café/été.jpg": "caf%C3%A9/%C3%A9t%C3%A9.jpg",
-      "eb/example key.jpg": "eb/example+key.jpg",
+      // EventBridge carries keys as they are (a recorded event shows a raw ":")
+      "eb/raw key+1:2.jpg": "eb/raw key+1:2.jpg",
+      // ... and an encoded one is still found, through the decoded reading
+      "eb/encoded key.jpg": "eb/encoded+key.jpg",
     };
     for (const key of Object.keys(uploads)) await local.put("uploads", key, jpeg);
     const eventBridge = fixture<{ detail: { bucket: { name: string }; object: { key: string } } }>(
       "eventbridge-object-created.json",
     );
     eventBridge.detail.bucket.name = "uploads";
-    eventBridge.detail.object.key = uploads["eb/example key.jpg"];
+    eventBridge.detail.object.key = uploads["eb/raw key+1:2.jpg"];
+    const encodedEventBridge = structuredClone(eventBridge);
+    encodedEventBridge.detail.object.key = uploads["eb/encoded key.jpg"];
     const event = sqsEvent([
       sqsRecord(
         s3Notification([
@@ -112,6 +117,7 @@ describe("Lambda handler", function () {
       ),
       sqsRecord(JSON.stringify(fixture("s3-test-event.json"))),
       sqsRecord(JSON.stringify(eventBridge)),
+      sqsRecord(JSON.stringify(encodedEventBridge)),
     ]);
 
     const { value: response, lines } = await capturingStdout(() =>
@@ -146,7 +152,7 @@ describe("Lambda handler", function () {
 
     const logs = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const stored = logs.filter((log) => log.message === "stored");
-    expect(stored).to.have.length(5);
+    expect(stored).to.have.length(6);
     for (const log of stored) {
       expect(log).to.include.keys("key", "size", "bytesRead", "durationMs", "outcome");
       expect(log.level).to.equal("INFO");
