@@ -75,7 +75,11 @@ describe("infra config", () => {
   const invalid: [string, Record<string, string>, RegExp?][] = [
     ["timeout", { timeout: "901" }, /between 10 and 900/],
     ["timeout", { timeout: "6" }, /between 10 and 900/],
-    ["exiftoolWorkers", { memorySize: "512", exiftoolWorkers: "4" }, /memorySize must be at least 640, is 512/],
+    [
+      "exiftoolWorkers",
+      { memorySize: "512", exiftoolWorkers: "4" },
+      /memorySize must be at least 640, is 512/,
+    ],
     ["timeout", { timeout: "1.5" }, /integer/],
     ["memorySize", { memorySize: "127" }],
     ["memorySize", { memorySize: "10241" }],
