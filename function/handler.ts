@@ -104,6 +104,15 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
 
 let runtime: HandlerRuntime | undefined;
 
+// On Lambda, build everything in the init phase, before the first event:
+// configuration errors stop the init with their message, and the first
+// worker's Perl start-up is paid there instead of by the first object.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+  runtime = createHandler();
+  // a failure here is reported by the first extraction that needs the worker
+  runtime.extractor.exiftoolVersion().catch(() => undefined);
+}
+
 /** The function's CMD: `handler.handler`. Configuration is read on the first (cold) invocation. */
 export const handler: Handler = (event, context) => {
   runtime ??= createHandler();

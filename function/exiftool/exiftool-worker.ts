@@ -124,10 +124,9 @@ export class ExifToolWorker {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        const window = options.readWindowBytes;
         child = spawn(perl, [workerScriptPath(), exiftoolPath(env)], {
           stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
-          env: window === undefined ? env : { ...env, S3_EXIFTOOL_READ_CHUNK: String(window) },
+          env: workerEnvironment(env, options.readWindowBytes),
         });
       } catch (error) {
         reject(new WorkerError("WorkerStartFailed", (error as Error).message));
@@ -353,6 +352,23 @@ export class ExifToolWorker {
       );
     }
   }
+}
+
+/**
+ * The worker parses untrusted files, so it gets only what Perl needs: no
+ * AWS credentials (Lambda puts them in the environment), no HOME (no stray
+ * ~/.ExifTool_config). TZ stays, as ExifTool formats dates in local time.
+ */
+export function workerEnvironment(
+  env: NodeJS.ProcessEnv,
+  readWindowBytes?: number,
+): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const name of ["PATH", "TZ", "LANG", "LC_ALL", "PERL5LIB", "S3_EXIFTOOL_READ_CHUNK"]) {
+    if (env[name] !== undefined) kept[name] = env[name];
+  }
+  if (readWindowBytes !== undefined) kept.S3_EXIFTOOL_READ_CHUNK = String(readWindowBytes);
+  return kept;
 }
 
 /** Resident set size from /proc (Linux, as on Lambda). */

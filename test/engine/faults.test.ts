@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { WorkerError } from "../../function/exiftool/exiftool-worker";
+import { WorkerError, workerEnvironment } from "../../function/exiftool/exiftool-worker";
 import { Extractor } from "../../function/extractor";
 import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
 import { S3ReadError } from "../../function/ranges/s3-errors";
@@ -174,6 +174,22 @@ describe("engine faults", function () {
     expect(local.proxy.getsOf("faults", "good.jpg").length - before).to.equal(4);
     local.proxy.fault = undefined;
     await expectStillWorks();
+  });
+
+  it("starts Perl without the AWS credentials or HOME of its parent", () => {
+    // (checked on the environment handed to spawn: Perl's "$0 =" overwrites /proc/PID/environ)
+    const parent = {
+      PATH: "/usr/bin",
+      TZ: "UTC",
+      HOME: "/root",
+      AWS_SECRET_ACCESS_KEY: "x",
+      AWS_SESSION_TOKEN: "y",
+    };
+    expect(workerEnvironment(parent, 16384)).to.deep.equal({
+      PATH: "/usr/bin",
+      TZ: "UTC",
+      S3_EXIFTOOL_READ_CHUNK: "16384",
+    });
   });
 
   it("names Perl and how to install it when Perl is missing", async () => {

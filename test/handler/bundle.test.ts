@@ -44,6 +44,8 @@ describe("the built function bundle", function () {
       env: {
         PATH: process.env.PATH,
         EXIFTOOL_PATH: exiftoolPath(),
+        // as on Lambda: the handler is built, and a worker started, when the bundle loads
+        AWS_LAMBDA_FUNCTION_NAME: "bundle-test",
         RESULTS_BUCKET: "results",
         AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
         AWS_REGION: "us-east-1",
