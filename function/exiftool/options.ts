@@ -9,7 +9,7 @@ export class OptionError extends Error {
 
 /** Options that take no value (case matters where exiftool's does: -g/-G, -e/-E, -u/-U). */
 const FLAGS =
-  /^-(a|e|ee\d?|E|f|D|H|L|l|m|n|q|s|S|u|U|z|b|struct-?|sort-?|fast\d?|scanForXMP|g\d*(:\d+)*|G\d*(:\d+)*)$/;
+  /^-(a|e|ee\d?|E|f|D|H|L|l|m|n|q|s|S|u|U|z|b|-?struct|sort|fast\d?|scanForXMP|g\d*(:\d+)*|G\d*(:\d+)*)$/;
 
 /** Options followed by one value, with the shape the value must have. */
 const WITH_VALUE: Record<string, RegExp> = {
@@ -81,7 +81,7 @@ const REFUSED: [RegExp, string][] = [
  */
 const OPTION_PATTERNS: RegExp[] = [
   /^.?$/,
-  /^(@|a|duplicates|b|binary|api|charset|composite|dateformat|decimal|ec|eh|escapec|escapehtml|escapexml|ex|exclude|forceprint|geotag|geosync|geolocate|globaltimeshift|hex|htmlformat|lang|latin|listitem|long|nop|overwrite_original|overwrite_original_in_place|password|php|plot|preserve|require|restore_original|scanforxmp|srcfile|stay_open|table|use|userparam|ver|veryshort|wm|writemode|xmlformat|struct|sort|list_dir|common_args|config|csvdelim|diff|validate|wext|ext|extension)-?!?$/i,
+  /^(@|a|duplicates|b|binary|api|charset|composite|dateformat|decimal|ec|eh|escapec|escapehtml|escapexml|ex|exclude|forceprint|geotag|geosync|geolocate|globaltimeshift|hex|htmlformat|lang|latin|listitem|long|nop|overwrite_original|overwrite_original_in_place|password|php|plot|preserve|require|restore_original|scanforxmp|srcfile|stay_open|table|use|userparam|ver|veryshort|wm|writemode|xmlformat|struct|sort|list_dir|common_args|config|csvdelim|diff|validate|wext|ext|extension|tagoutext)-?!?$/i,
   /^(all|add)?tagsfromfile(=.*)?$/i,
   /^(csv|j(son)?)(\+?=.*)?$/i,
   /^(ee|extractembedded)\d*$/i,
@@ -117,6 +117,9 @@ const OPTION_PATTERNS: RegExp[] = [
   /^z(ip)?$/i,
 ];
 
+/** exiftool reads U+2212 MINUS SIGN as "-" (for text pasted from its man page). */
+const MINUS_SIGN = "\u2212";
+
 const TAG = /^--?(\w[\w-]*:)*[\w?*][\w?*-]*#?$/;
 
 function refusal(arg: string): string | undefined {
@@ -127,9 +130,13 @@ function refusal(arg: string): string | undefined {
   return found && `ExifTool option "${arg}" is refused: ${found[1]}`;
 }
 
+/**
+ * exiftool strips one dash and then accepts some options with a second one
+ * (`--ext`, `--struct`, `--binary`): a name is an option in either reading.
+ */
 function isOptionName(arg: string): boolean {
-  const name = arg.slice(1);
-  return OPTION_PATTERNS.some((pattern) => pattern.test(name));
+  const names = [arg.slice(1), arg.replace(/^-+/, "")];
+  return names.some((name) => OPTION_PATTERNS.some((pattern) => pattern.test(name)));
 }
 
 /**
@@ -142,6 +149,11 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
     const arg = args[i];
     if (typeof arg !== "string" || arg.length === 0) {
       throw new OptionError(`ExifTool option #${i + 1} is empty or not a string`);
+    }
+    if (arg.includes(MINUS_SIGN)) {
+      throw new OptionError(
+        `ExifTool option ${JSON.stringify(arg)} has a U+2212 minus sign, which exiftool reads as "-"`,
+      );
     }
     if (/[\r\n\0]/.test(arg) || arg !== arg.trim()) {
       throw new OptionError(
@@ -159,6 +171,7 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
         /[\r\n\0]/.test(value) ||
         value !== value.trim() ||
         value.startsWith("#") ||
+        value.includes(MINUS_SIGN) ||
         // a value exiftool might read as an option instead
         (value.startsWith("-") && arg !== "-listItem") ||
         !valueShape.test(value)

@@ -99,7 +99,14 @@ override GetFileExtension => sub {
 };
 override Open => sub {
     my ($self, $fh, $file, $mode) = @_;
-    return $original{Open}->(@_) unless $isObject->($file);
+    # the object is the only file this process may open (besides stdin, the
+    # -stay_open argument stream): whatever an option or a file's content
+    # asks for, no other file is read or written
+    return $original{Open}->(@_) if defined $file and $file eq '-' and (not defined $mode or $mode eq '<');
+    unless ($isObject->($file)) {
+        $self->Warn("Refused to open a file other than the object") if ref $self;
+        return 0;
+    }
     # the object is read-only: refuse any write or append mode
     return 0 if defined $mode and $mode ne '<';
     my $obj = current_object();

@@ -1,7 +1,8 @@
 // Failures of the object, of S3 and of the worker each come back typed, and
 // the engine serves the next object afterwards.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
@@ -190,6 +191,42 @@ describe("engine faults", function () {
       TZ: "UTC",
       S3_EXIFTOOL_READ_CHUNK: "16384",
     });
+  });
+
+  it("opens no file but the object, even given options that ask to (the allow-list bypassed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-sentinel-"));
+    const secret = join(dir, "secret.jpg");
+    writeFileSync(secret, sample);
+    const memory: ByteSource = {
+      stats: { bytesRead: 0, requests: 0 },
+      open: async () => ({ size: sample.length, lastModified: new Date() }),
+      read: async (offset, length) => sample.subarray(offset, offset + length),
+    };
+    try {
+      for (const args of [
+        ["--ext", "-d", secret],
+        ["-Comment=pwned", secret],
+        ["-o", secret],
+      ]) {
+        const error = await rejection(
+          extractor.pool.run((worker) =>
+            worker.extract({
+              source: memory,
+              directory: "s3://faults",
+              fileName: "x.jpg",
+              args,
+              timeoutMs: 30_000,
+            }),
+          ),
+        );
+        expect(error.message, args.join(" ")).to.match(/describes 2 files|printed no JSON/);
+      }
+      expect(readFileSync(secret)).to.deep.equal(sample);
+      expect(readdirSync(dir)).to.deep.equal(["secret.jpg"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectStillWorks();
   });
 
   it("names Perl and how to install it when Perl is missing", async () => {

@@ -2,6 +2,10 @@ import { expect } from "chai";
 import { validateExiftoolOptions } from "../../function/exiftool/options";
 
 describe("exiftool option allow-list", () => {
+  it("accepts exclusions of tags with a double dash, and --struct", () => {
+    expect(validateExiftoolOptions(["--Comment", "--EXIF:Make", "--struct"])).to.have.length(3);
+  });
+
   it("accepts reading and formatting options and tag requests", () => {
     const args = [
       "-G1",
@@ -59,6 +63,15 @@ describe("exiftool option allow-list", () => {
     [["-charset", "-o"], /"-charset" has an invalid value/],
     [["-sep", "-o"], /"-sep" has an invalid value/],
     [["-d", "-fast"], /"-d" has an invalid value/],
+    // a second dash: exiftool strips one and still finds an option
+    [["--ext", "-d", "/etc/passwd"], /"--ext" is unknown or not allowed/],
+    [["--wext", "-d", "/etc"], /"--wext" is refused|"--wext" is unknown or not allowed/],
+    [["--tagoutext", "x"], /"--tagoutext" is (refused|unknown or not allowed)/],
+    [["--"], /"--" is unknown or not allowed/],
+    // U+2212 MINUS SIGN reads as "-" to exiftool
+    [["-d", "\u2212Comment<${FileName;system('id')}"], /"-d" has an invalid value/],
+    [["\u2212o", "x"], /U\+2212/],
+    [["-\u2212ext", "x"], /U\+2212/],
   ];
   for (const [args, message] of refused) {
     it(`refuses ${JSON.stringify(args)}`, () => {
