@@ -6,6 +6,7 @@
 // the dead-letter queue. One batch at a time: the handler keeps per-batch
 // state (Powertools' BatchProcessor), as one Lambda instance does.
 import { randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -158,6 +159,8 @@ export class EventSourceMapping {
   private stopping = false;
   private loop?: Promise<void>;
   private receiving?: AbortController;
+  /** The last invocation, settled or not: a timed-out one may still be running. */
+  private abandoned: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EventSourceMappingOptions) {}
 
@@ -234,16 +237,23 @@ export class EventSourceMapping {
     let failed: Set<string>;
     let batchError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    // Lambda would have reset a timed-out function before its next event; in
+    // process the abandoned call runs on and shares the handler's state, so
+    // the next batch waits for it to settle (its deadlines end it soon
+    // after), though not forever for a handler that never returns
+    await Promise.race([this.abandoned, delay(timeoutSeconds * 1000)]);
     try {
       // Lambda ends an invocation at its timeout; in-process the handler
       // runs on, but its batch counts as failed, as on AWS
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new TimeoutError()), timeoutSeconds * 1000);
       });
-      const response = await Promise.race([
-        this.options.handler({ Records: records }, context),
-        timedOut,
-      ]);
+      const running = this.options.handler({ Records: records }, context);
+      this.abandoned = running.then(
+        () => undefined,
+        () => undefined,
+      );
+      const response = await Promise.race([running, timedOut]);
       ({ failed, error: batchError } = readBatchResponse(records, response));
     } catch (error) {
       failed = new Set(records.map((record) => record.messageId));

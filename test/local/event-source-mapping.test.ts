@@ -187,6 +187,29 @@ describe("local SQS event source mapping", () => {
     expect(Messages.map((m) => m.Body)).to.deep.equal(["poison"]);
   });
 
+  it("does not start the next batch while a timed-out invocation is still running", async () => {
+    const { settings, topology } = await queues();
+    const calls: { started: number; ended?: number }[] = [];
+    start(
+      settings,
+      topology,
+      async () => {
+        const call: { started: number; ended?: number } = { started: Date.now() };
+        calls.push(call);
+        // the first invocation outlives its 1 s timeout, then returns
+        if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 1500));
+        call.ended = Date.now();
+        return { batchItemFailures: [] };
+      },
+      { timeoutSeconds: 1, batchSize: 1 },
+    );
+    await send(topology.queueUrl, ["slow", "next"]);
+    await waitFor("two invocations", () =>
+      calls.length >= 2 && calls[1]!.ended ? true : undefined,
+    );
+    expect(calls[1]!.started).to.be.at.least(calls[0]!.ended!);
+  });
+
   const wholeBatchFailures: [string, Handler, { timeoutSeconds?: number }, RegExp][] = [
     ["throws", async () => Promise.reject(new Error("boom")), {}, /the handler threw: boom/],
     [
