@@ -70,6 +70,15 @@ export async function applyUpdate(request: UpdateRequest): Promise<void> {
       }
       if (!existsSync(file) || !readFileSync(file).equals(bytes)) writeFileSync(file, bytes);
     }
+    if (npmVersion !== undefined) {
+      // npm install may have changed node_modules before the failure: put the
+      // pinned ExifTool back from the restored lockfile, or say how to
+      await request.runNpm(["ci"], root).catch((restoreError: unknown) => {
+        throw new Error(
+          `${(error as Error).message}; restoring node_modules failed too (${String(restoreError)}): run npm ci`,
+        );
+      });
+    }
     throw error;
   }
 }

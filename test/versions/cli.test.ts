@@ -45,6 +45,8 @@ const arm64Of = (file: string): string =>
 // Stands in for `npm install --save-exact exiftool-vendored.pl@<v>`: edits
 // package.json and the lockfile the way npm would, without the network.
 const fakeNpm: RunNpm = async (args, cwd) => {
+  // npm ci rebuilds node_modules from the lockfile and leaves the files alone
+  if (args[0] === "ci") return;
   const spec = args.find((arg) => arg.startsWith("exiftool-vendored.pl@"))!;
   const version = spec.split("@")[1]!;
   for (const file of ["package.json", "package-lock.json"]) {
@@ -268,17 +270,20 @@ describe("npm run versions (CLI)", () => {
       });
     }
 
-    it("a failed npm install: package.json and the lockfile are restored", async () => {
+    it("a failed npm install: package.json, the lockfile and node_modules are restored", async () => {
       const before = project.snapshot();
       const result = await run(["--write"], {
         runNpm: async (args, cwd) => {
           await fakeNpm(args, cwd);
-          throw new Error("npm install exiftool-vendored.pl failed (exit 1)");
+          if (args[0] === "install")
+            throw new Error("npm install exiftool-vendored.pl failed (exit 1)");
         },
       });
       expect(result.code).to.equal(1);
       expect(result.err).to.include("npm install exiftool-vendored.pl failed");
       expect(project.snapshot()).to.deep.equal(before);
+      // node_modules, which the failed install may have changed, is rebuilt from the restored lockfile
+      expect(result.npmCalls.at(-1)).to.deep.equal(["ci"]);
     });
 
     it("an unreadable stack file names the file", async () => {
