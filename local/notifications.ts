@@ -95,17 +95,11 @@ export class BucketNotifications {
     sequencer: string,
     eventTime: Date,
   ): Promise<void> {
-    const { bucket, region, queueUrl, s3, sqs } = this.options;
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: response.key }));
+    const { bucket, region, queueUrl, sqs } = this.options;
+    const object =
+      (eventName === "ObjectCreated:Put" && fromPut(response)) || (await this.head(response.key));
     const body = s3EventBody(
-      {
-        bucket,
-        key: response.key,
-        size: head.ContentLength ?? 0,
-        eTag: (head.ETag ?? "").replace(/"/g, ""),
-        versionId: head.VersionId,
-        sequencer,
-      },
+      { bucket, key: response.key, ...object, sequencer },
       {
         eventName,
         region,
@@ -122,4 +116,45 @@ export class BucketNotifications {
     const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     this.options.onSent?.({ eventName, key: response.key, messageId: sent.MessageId ?? "" });
   }
+
+  /**
+   * Size, ETag and version of what a copy or multipart upload created (their
+   * answers carry them in XML this proxy does not read). An object already
+   * gone still gets its event, as on S3: the handler then logs it as deleted.
+   */
+  private async head(key: string): Promise<ObjectDetails> {
+    try {
+      const head = await this.options.s3.send(
+        new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
+      return {
+        size: head.ContentLength ?? 0,
+        eTag: (head.ETag ?? "").replace(/"/g, ""),
+        versionId: head.VersionId,
+      };
+    } catch {
+      return { size: 0, eTag: "" };
+    }
+  }
+}
+
+interface ObjectDetails {
+  size: number;
+  eTag: string;
+  versionId?: string;
+}
+
+/** What a PutObject created, from its own request and answer, so a later write cannot show through. */
+function fromPut(response: ProxiedResponse): ObjectDetails | undefined {
+  const eTag = header(response.responseHeaders, "etag");
+  // streaming (aws-chunked) uploads give the object's size in their own header
+  const size =
+    header(response.headers, "x-amz-decoded-content-length") ??
+    header(response.headers, "content-length");
+  if (eTag === undefined || size === undefined || !/^\d+$/.test(size)) return undefined;
+  return {
+    size: Number(size),
+    eTag: eTag.replace(/"/g, ""),
+    versionId: header(response.responseHeaders, "x-amz-version-id"),
+  };
 }

@@ -1,5 +1,6 @@
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -68,6 +69,26 @@ describe("local bucket notifications", () => {
       }
     }
   }
+
+  it("gives each of two quick PutObjects its own size and ETag, and notifies a PUT deleted at once", async () => {
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket: "uploads", Key: "quick.txt", Body: "one" }),
+    );
+    const second = await s3.send(
+      new PutObjectCommand({ Bucket: "uploads", Key: "quick.txt", Body: "second" }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: "uploads", Key: "fleeting.txt", Body: "gone" }));
+    await s3.send(new DeleteObjectCommand({ Bucket: "uploads", Key: "fleeting.txt" }));
+    const records = await drainQueue();
+    const quick = records.filter((r) => r.s3.object.key === "quick.txt").map((r) => r.s3.object);
+    const bySize = quick.map((o) => [o.size, o.eTag] as const).sort((a, b) => a[0] - b[0]);
+    expect(bySize).to.deep.equal([
+      [3, first.ETag!.replace(/"/g, "")],
+      [6, second.ETag!.replace(/"/g, "")],
+    ]);
+    const fleeting = records.filter((r) => r.s3.object.key === "fleeting.txt");
+    expect(fleeting.map((r) => r.s3.object.size)).to.deep.equal([4]);
+  });
 
   it("sends S3's encoding of keys with spaces, +, %, unicode for PutObject", async () => {
     const examples = [...keys.observed, ...keys.derived];
