@@ -364,7 +364,15 @@ export function workerEnvironment(
   readWindowBytes?: number,
 ): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
-  for (const name of ["PATH", "TZ", "LANG", "LC_ALL", "PERL5LIB", "S3_EXIFTOOL_READ_CHUNK"]) {
+  for (const name of [
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "PERL5LIB",
+    "S3_EXIFTOOL_READ_CHUNK",
+  ]) {
     if (env[name] !== undefined) kept[name] = env[name];
   }
   if (readWindowBytes !== undefined) kept.S3_EXIFTOOL_READ_CHUNK = String(readWindowBytes);
