@@ -188,12 +188,14 @@ async function main(): Promise<void> {
 
   results.machine.loadAverage[1] = loadavg()[0];
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, "latest.json"), JSON.stringify(results, null, 2) + "\n");
-  await writeFile(join(RESULTS_DIR, "latest.md"), renderMarkdown(results));
-  await writeFile(join(RESULTS_DIR, "latest.svg"), renderSvg(results));
+  // a smoke run must not replace the committed figures of a full one
+  const name = options.quick ? "quick" : "latest";
+  await writeFile(join(RESULTS_DIR, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
+  await writeFile(join(RESULTS_DIR, `${name}.md`), renderMarkdown(results));
+  await writeFile(join(RESULTS_DIR, `${name}.svg`), renderSvg(results));
   for (const t of targets(results))
     log(`${t.met ? "met   " : "MISSED"} ${t.name}: ${t.actual} (goal ${t.goal})`);
-  log(`wrote ${RESULTS_DIR}/latest.{json,md,svg}`);
+  log(`wrote ${RESULTS_DIR}/${name}.{json,md,svg}`);
 }
 
 async function measureLarge(
