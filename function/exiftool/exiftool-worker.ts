@@ -52,7 +52,6 @@ export interface ExtractOutput {
   info: ObjectInfo;
   /** Why a read failed, if one did: then `metadata` describes a truncated file. */
   sourceError?: unknown;
-  stderr: string;
 }
 
 export interface WorkerOptions {
@@ -171,10 +170,6 @@ export class ExifToolWorker {
 
   get alive(): boolean {
     return !this.exited && !this.killed;
-  }
-
-  get busy(): boolean {
-    return this.running !== undefined;
   }
 
   extract(job: ExtractJob): Promise<ExtractOutput> {
@@ -336,7 +331,6 @@ export class ExifToolWorker {
       metadata,
       info: info ?? { size: 0, lastModified: new Date(0) },
       sourceError: running.sourceError,
-      stderr,
     });
   }
 

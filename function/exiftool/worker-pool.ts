@@ -24,10 +24,6 @@ export class WorkerPool {
     }
   }
 
-  get size(): number {
-    return this.options.size;
-  }
-
   /** ExifTool's version, starting a worker if none has started yet. */
   async exiftoolVersion(): Promise<string> {
     if (!this.version) await this.run(async () => undefined);

@@ -35,8 +35,4 @@ export class BlockCache {
       this.bytes -= evicted.length;
     }
   }
-
-  get size(): number {
-    return this.bytes;
-  }
 }
