@@ -1,7 +1,7 @@
 // The exported handler, driven with real SQS event shapes against the S3
 // emulator: every object of every message processed, results stored, only
 // retryable failures reported, structured logs and EMF metrics.
-import { randomBytes } from "node:crypto";
+import { noise } from "../support/noise";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -190,7 +190,7 @@ describe("Lambda handler", function () {
   });
 
   it("reports none for the non-retryable cases: deleted object, unparseable file", async () => {
-    await local.put("uploads", "noise.bin", randomBytes(4096));
+    await local.put("uploads", "noise.bin", noise(4096));
     const event = sqsEvent([
       sqsRecord(s3Notification([{ bucket: "uploads", encodedKey: "deleted-before-read.jpg" }])),
       sqsRecord(s3Notification([{ bucket: "uploads", encodedKey: "noise.bin" }])),
@@ -200,8 +200,8 @@ describe("Lambda handler", function () {
     );
     expect(response.batchItemFailures).to.deep.equal([]);
     expect(await keys("results", "deleted-before-read")).to.deep.equal([]);
-    const noise = await readResult("results", "noise.bin.json");
-    expect((noise.metadata as Record<string, unknown>).Error).to.equal("Unknown file type");
+    const unknown = await readResult("results", "noise.bin.json");
+    expect((unknown.metadata as Record<string, unknown>).Error).to.equal("Unknown file type");
     const deleted = lines
       .map((line) => JSON.parse(line))
       .find((log) => log.key === "deleted-before-read.jpg");
