@@ -37,7 +37,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     s3,
     workers: config.workers,
     exiftoolOptions: config.exiftoolOptions,
-    maxWorkerRssBytes: config.maxWorkerRssBytes,
+    maxWorkerMemoryBytes: config.maxWorkerRssBytes,
     env,
   });
   const processor = new ObjectProcessor({
