@@ -8,12 +8,8 @@ import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
 import { imageBuildArgs } from "../../infra/image";
-import {
-  deployStack,
-  loadSettings,
-  packageExiftoolVersion,
-  type StackOutputs,
-} from "../../infra/stack";
+import { packageExiftoolVersion } from "../../infra/package-pins";
+import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
