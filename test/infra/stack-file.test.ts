@@ -126,3 +126,16 @@ describe("stack files", () => {
     expect(run.status).to.equal(0);
   });
 });
+
+describe("stack files and the linters", () => {
+  it("Prettier (npm run lint) skips every Pulumi.<stack>.yaml but checks Pulumi.yaml", async () => {
+    const prettier = await import("prettier");
+    const ignorePath = path.join(ROOT, ".prettierignore");
+    const ignored = async (name: string) =>
+      (await prettier.getFileInfo(path.join(ROOT, name), { ignorePath })).ignored;
+    expect(await ignored("Pulumi.prod.yaml")).to.equal(true);
+    expect(await ignored("Pulumi.dev.yaml")).to.equal(true);
+    expect(await ignored("Pulumi.yaml")).to.equal(false);
+    expect(await ignored("infra/stack-file.ts")).to.equal(false);
+  });
+});
