@@ -49,6 +49,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
   const image = new FunctionImage(`${prefix}-image`, {
     pins: settings,
     keepImages: settings.ecrKeepImages,
+    root: PROJECT_ROOT,
   });
   const logs = new FunctionLogs(`${prefix}-function`, {
     retentionInDays: settings.logRetentionDays,

@@ -47,7 +47,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
     case "awsx:ecr:Image": {
       // A digest that depends on every build input, as a real build's does.
       const digest = createHash("sha256")
-        .update(JSON.stringify([inputs.args, inputs.dockerfile, inputs.platform]))
+        .update(JSON.stringify([inputs.args, inputs.context, inputs.dockerfile, inputs.platform]))
         .digest("hex");
       return { id, state: { imageUri: `${inputs.repositoryUrl}@sha256:${digest}` } };
     }

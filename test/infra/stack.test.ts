@@ -1,13 +1,14 @@
 // The resource graph under Pulumi's mocks: what `pulumi preview` would plan.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "./mocks";
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
-import { imageBuildArgs } from "../../infra/image";
+import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../infra/image";
 import { packageExiftoolVersion } from "../../infra/package-pins";
 import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
 
@@ -154,10 +155,11 @@ describe("infra stack (Pulumi mocks)", () => {
     it("builds the top-level Dockerfile for linux/arm64 with the pins as build args", () => {
       const image = base.one(T.image);
       expect(image.inputs.platform).to.equal("linux/arm64");
-      expect(image.inputs.dockerfile).to.equal(path.join(ROOT, "Dockerfile"));
-      expect(image.inputs.context).to.equal(ROOT);
-      expect(existsSync(image.inputs.dockerfile)).to.equal(true);
-      expect(image.inputs.builderVersion).to.equal("BuilderBuildKit");
+      // awsx builds the context's own Dockerfile; the context is relative to
+      // the working directory, which is the project root for Pulumi and mocha
+      expect(image.inputs).not.to.have.property("dockerfile");
+      expect(path.resolve(image.inputs.context)).to.equal(ROOT);
+      expect(existsSync(path.join(image.inputs.context, "Dockerfile"))).to.equal(true);
       const settings = devSettings();
       expect(image.inputs.args).to.deep.equal(imageBuildArgs(settings));
       expect(image.inputs.args).to.include({
@@ -166,6 +168,51 @@ describe("infra stack (Pulumi mocks)", () => {
         BASE_IMAGE_DIGEST: settings.baseImageDigest,
         PERL_SOURCE: "system",
       });
+    });
+
+    it("plans the same image resources from two checkouts at different paths", async () => {
+      const planFrom = async (checkout: string): Promise<Recorded[]> => {
+        const first = recorded.length;
+        const cwd = process.cwd();
+        process.chdir(checkout); // as Pulumi does: the program runs in the project folder
+        try {
+          const image = new FunctionImage(`${PROJECT}-checkout-image`, {
+            pins: devSettings(),
+            keepImages: 10,
+            root: checkout,
+          });
+          await valueOf(image.imageUri);
+        } finally {
+          process.chdir(cwd);
+        }
+        await settled();
+        return recorded.slice(first);
+      };
+      const parent = mkdtempSync(path.join(tmpdir(), "s3-exiftool-checkouts-"));
+      try {
+        const [here, there] = ["here", "ci/build/there"].map((folder) => {
+          mkdirSync(path.join(parent, folder), { recursive: true });
+          return path.join(parent, folder);
+        });
+        const a = await planFrom(here);
+        const b = await planFrom(there);
+        expect(a.map((r) => r.type)).to.include.members([T.repository, T.lifecycle, T.image]);
+        // same types, names (hence URNs) and inputs, and no trace of either path
+        expect(b.map(({ type, name, inputs }) => ({ type, name, inputs }))).to.deep.equal(
+          a.map(({ type, name, inputs }) => ({ type, name, inputs })),
+        );
+        expect(JSON.stringify(a)).not.to.include(parent);
+        // awsx names its build resource after imageName (else after a hash of the context)
+        const image = a.find((r) => r.type === T.image)!;
+        expect(image.inputs).to.include({ imageName: IMAGE_TAG, context: "." });
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
+      }
+    });
+
+    it("gives awsx the build context relative to the project folder", () => {
+      expect(buildContext("/srv/checkout", "/srv/checkout")).to.equal(".");
+      expect(buildContext("/srv/checkout", "/srv")).to.equal("checkout");
     });
 
     it("a new ExifTool version changes the build args, the digest and the function", async () => {
