@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "./bucket";
-import { workerMemoryCapMb, type Settings } from "./config";
+import { workerMemoryCapMb, type LogLevel, type Settings } from "./config";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
 
@@ -40,6 +40,24 @@ export function functionEnvironment(
   };
   if (settings.enableEventBridge) variables.EVENT_BUS_NAME = settings.eventBusName;
   return variables;
+}
+
+/**
+ * The function's log settings. JSON logs switch on Lambda's own level filter,
+ * which sets AWS_LAMBDA_LOG_LEVEL, and Powertools lets that variable win over
+ * LOG_LEVEL: left at Lambda's default (INFO), `logLevel: DEBUG` would be
+ * dropped. System logs stop at WARN, their least verbose level.
+ */
+export function functionLogging(
+  level: LogLevel,
+  logGroup: pulumi.Input<string>,
+): aws.types.input.lambda.FunctionLoggingConfig {
+  return {
+    logFormat: "JSON",
+    logGroup,
+    applicationLogLevel: level,
+    systemLogLevel: level === "DEBUG" || level === "INFO" ? level : "WARN",
+  };
 }
 
 export class Pipeline extends pulumi.ComponentResource {
@@ -126,7 +144,7 @@ export class Pipeline extends pulumi.ComponentResource {
         timeout: s.timeout,
         reservedConcurrentExecutions: s.reservedConcurrency,
         ephemeralStorage: { size: s.ephemeralStorageSize },
-        loggingConfig: { logFormat: "JSON", logGroup: args.logGroupName },
+        loggingConfig: functionLogging(s.logLevel, args.logGroupName),
         environment: {
           variables: this.resultsBucket.name.apply((bucket) => functionEnvironment(s, bucket)),
         },

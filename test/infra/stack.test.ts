@@ -304,6 +304,27 @@ describe("infra stack (Pulumi mocks)", () => {
       });
     });
 
+    it("sets Lambda's log level filter from logLevel, which Powertools obeys over LOG_LEVEL", async () => {
+      expect(base.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "INFO",
+        systemLogLevel: "INFO",
+      });
+      const debug = await deploy(devSettings({ logLevel: "DEBUG" }));
+      expect(debug.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "DEBUG",
+        systemLogLevel: "DEBUG",
+      });
+      expect(debug.one(T.fn).inputs.environment.variables.LOG_LEVEL).to.equal("DEBUG");
+      // system logs have no ERROR level: WARN is their quietest
+      const error = await deploy(devSettings({ logLevel: "ERROR" }));
+      expect(error.one(T.fn).inputs.loggingConfig).to.deep.include({
+        applicationLogLevel: "ERROR",
+        systemLogLevel: "WARN",
+      });
+    });
+
     it("is fed by an event source mapping that reports batch item failures", () => {
       const esm = base.one(T.esm);
       expect(esm.inputs.eventSourceArn).to.equal(queues(base).queue.state.arn);
