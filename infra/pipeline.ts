@@ -6,6 +6,7 @@ import { SecureBucket } from "./bucket";
 import { workerMemoryCapMb, type LogLevel, type Settings } from "./config";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
+import { existingUploadBucket } from "./upload-bucket";
 
 /** The service name Powertools stamps on logs and metrics. */
 export const SERVICE_NAME = "s3-exiftool";
@@ -72,7 +73,8 @@ export class Pipeline extends pulumi.ComponentResource {
     const s = args.settings;
 
     // An existing bucket is looked up (so preview fails if it is missing) but
-    // not reconfigured: its policy and settings belong to its owner.
+    // not reconfigured: its policy and settings belong to its owner. The
+    // upload bucket is also checked: this stack sets its notifications.
     const existing = (bucket: string): BucketRef => {
       const found = aws.s3.getBucketOutput({ bucket }, child);
       return { name: found.bucket, arn: found.arn };
@@ -84,9 +86,10 @@ export class Pipeline extends pulumi.ComponentResource {
 
     // Teardown may delete results (they can be extracted again) but refuses
     // to delete uploads that are still there: those are the users' data.
-    this.uploadBucket = s.uploadBucketName
-      ? existing(s.uploadBucketName)
-      : created("uploads", false);
+    const existingUploads = s.uploadBucketName
+      ? existingUploadBucket(s.uploadBucketName, child)
+      : undefined;
+    this.uploadBucket = existingUploads ?? created("uploads", false);
     this.resultsBucket = s.resultsInUploadBucket
       ? this.uploadBucket
       : s.resultsBucketName
@@ -168,11 +171,13 @@ export class Pipeline extends pulumi.ComponentResource {
 
     // S3 checks that it may send to the queue when the notification is put,
     // so the queue policy must exist first. This resource owns the bucket's
-    // whole notification configuration (S3 has no per-rule API).
+    // whole notification configuration (S3 has no per-rule API), EventBridge
+    // delivery included: an existing bucket keeps the flag it has.
     new aws.s3.BucketNotification(
       `${name}-uploads`,
       {
         bucket: this.uploadBucket.name,
+        ...(existingUploads ? { eventbridge: existingUploads.eventBridge } : {}),
         queues: [
           {
             queueArn: this.queue.queue.arn,

@@ -4,13 +4,24 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "./mocks";
+import {
+  ACCOUNT,
+  existingBuckets,
+  failureOf,
+  MOCK_STACK,
+  recorded,
+  REGION,
+  settled,
+  valueOf,
+  type Recorded,
+} from "./mocks";
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
 import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../infra/image";
 import { packageExiftoolVersion } from "../../infra/package-pins";
 import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
+import { existingUploadBucket } from "../../infra/upload-bucket";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -138,6 +149,19 @@ describe("infra stack (Pulumi mocks)", () => {
       pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:filterSuffix`]: "*.jpg" });
       expect(() => loadSettings()).to.throw(ConfigError, `${PROJECT}:filterSuffix:`);
       pulumi.runtime.setAllConfig(devConfig);
+    });
+    it("refuses a misspelled key in the stack config, naming it, its closest key and the file", () => {
+      pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:batchsize`]: "5" });
+      try {
+        expect(() => loadSettings()).to.throw(
+          ConfigError,
+          `${PROJECT}:batchsize: unknown key in Pulumi.${MOCK_STACK}.yaml; ` +
+            `did you mean ${PROJECT}:batchSize?`,
+        );
+      } finally {
+        pulumi.runtime.setAllConfig(devConfig);
+      }
+      expect(() => loadSettings()).not.to.throw();
     });
   });
 
@@ -443,6 +467,43 @@ describe("infra stack (Pulumi mocks)", () => {
       const condition = doc(existing.one(T.queuePolicy).inputs.policy).Statement[0].Condition;
       expect(condition.ArnEquals["aws:SourceArn"]).to.equal("arn:aws:s3:::team-photos");
       expect(await valueOf(existing.outputs.uploadBucketName)).to.equal("team-photos");
+    });
+
+    it("leaves EventBridge delivery of a created bucket at the provider's default (off)", () => {
+      expect(base.one(T.notification).inputs).not.to.have.property("eventbridge");
+    });
+
+    it("keeps an existing upload bucket's EventBridge delivery as it was", async () => {
+      existingBuckets.eventBridge.add("team-events");
+      const on = await deploy(devSettings({ uploadBucketName: "team-events" }));
+      expect(on.one(T.notification).inputs.eventbridge).to.equal(true);
+      const off = await deploy(devSettings({ uploadBucketName: "team-quiet" }));
+      expect(off.one(T.notification).inputs.eventbridge).to.equal(false);
+    });
+
+    it("refuses an existing upload bucket in another region, naming the key", async () => {
+      existingBuckets.regions.set("far-photos", "us-west-2");
+      const error = await failureOf(existingUploadBucket("far-photos", {}).name);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.equal(
+        `${PROJECT}:uploadBucketName: bucket "far-photos" is in us-west-2 but the stack deploys ` +
+          `to ${REGION}: S3 notifies queues of its own region only; set aws:region to us-west-2`,
+      );
+      // nothing is asked of the bucket before the check passes
+      expect(
+        (await failureOf(existingUploadBucket("far-photos", {}).eventBridge)).message,
+      ).to.equal(error.message);
+    });
+
+    it("refuses an existing upload bucket of another account, naming the key", async () => {
+      existingBuckets.foreign.add("partner-photos");
+      const error = await failureOf(existingUploadBucket("partner-photos", {}).arn);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.match(
+        new RegExp(
+          `^${PROJECT}:uploadBucketName: bucket "partner-photos" belongs to another AWS account`,
+        ),
+      );
     });
 
     it("writes results under a prefix of the upload bucket when so configured", async () => {
