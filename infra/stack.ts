@@ -1,29 +1,27 @@
 // Wires the components into one stack. index.ts calls this with the stack's
 // config; tests call it with settings of their own under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { Alarms } from "./alarms";
-import { PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
+import { CONFIG_KEYS, PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
+import { packageExiftoolVersion } from "./package-pins";
 import { Pipeline } from "./pipeline";
+import { checkKnownKeys } from "./unknown-keys";
 
-/** The exiftool-vendored.pl version that package.json pins exactly. */
-export function packageExiftoolVersion(root = PROJECT_ROOT): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  const version = manifest.dependencies?.["exiftool-vendored.pl"];
-  if (!version) throw new Error("package.json has no exiftool-vendored.pl dependency");
-  return version;
-}
-
-/** The stack's settings from `s3-exiftool:*` config, validated. */
+/**
+ * The stack's settings from `s3-exiftool:*` config, validated. Unknown keys
+ * are refused too: Pulumi passes them along and nothing else would read them.
+ */
 export function loadSettings(config = new pulumi.Config(PROJECT)): Settings {
+  checkKnownKeys(
+    Object.keys(pulumi.runtime.allConfig()),
+    CONFIG_KEYS,
+    `Pulumi.${pulumi.getStack()}.yaml`,
+  );
   return parseSettings((key) => config.get(key), {
-    exiftoolPackageVersion: packageExiftoolVersion(),
+    exiftoolPackageVersion: packageExiftoolVersion(PROJECT_ROOT),
   });
 }
 
@@ -51,6 +49,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
   const image = new FunctionImage(`${prefix}-image`, {
     pins: settings,
     keepImages: settings.ecrKeepImages,
+    root: PROJECT_ROOT,
   });
   const logs = new FunctionLogs(`${prefix}-function`, {
     retentionInDays: settings.logRetentionDays,

@@ -2,10 +2,9 @@
 // deployed from, validated by the same parseSettings, so `npm start` batches,
 // retries, times out and extracts as the deployed function would. Only the
 // resource names are fixed, and tests may shorten the clocks.
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { parseSettings, PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { stackSettings } from "../infra/stack-file";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -44,41 +43,6 @@ export type SettingsOverrides = Partial<
     | "resultsPrefix"
   >
 >;
-
-export class StackFileError extends Error {
-  override readonly name = "StackFileError";
-}
-
-function packageExiftoolVersion(root: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  return manifest.dependencies?.["exiftool-vendored.pl"] ?? "";
-}
-
-/**
- * A stack's validated settings. infra/stack-file.ts does the same but loads
- * the Pulumi SDK and providers on the way, seconds that `npm start` and the
- * tests need not pay.
- */
-export function readStackSettings(stack = "dev", root = PROJECT_ROOT): Settings {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new StackFileError(`no stack file ${file}: name an existing stack with --stack`);
-  }
-  const document = parse(text) as { config?: Record<string, unknown> } | null;
-  const config = document?.config ?? {};
-  // Pulumi hands a program every value as a string, lists and numbers as JSON
-  const source = (key: string): string | undefined => {
-    const value = config[`${PROJECT}:${key}`];
-    if (value === undefined || value === null) return undefined;
-    return typeof value === "string" ? value : JSON.stringify(value);
-  };
-  return parseSettings(source, { exiftoolPackageVersion: packageExiftoolVersion(root) });
-}
 
 export function localSettings(
   stack: string,
@@ -122,5 +86,5 @@ export function loadLocalSettings(
   overrides: SettingsOverrides = {},
   root = PROJECT_ROOT,
 ): LocalSettings {
-  return localSettings(stack, readStackSettings(stack, root), overrides);
+  return localSettings(stack, stackSettings(root, stack), overrides);
 }

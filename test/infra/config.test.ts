@@ -9,7 +9,7 @@ import {
   visibilityTimeoutFor,
   type Settings,
 } from "../../infra/config";
-import { packageExiftoolVersion } from "../../infra/stack";
+import { packageExiftoolVersion } from "../../infra/package-pins";
 import { devStackConfig, ROOT } from "./stack-config";
 const PACKAGE_VERSION = packageExiftoolVersion(ROOT);
 const DIGEST = `sha256:${"ab".repeat(32)}`;

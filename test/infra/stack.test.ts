@@ -1,19 +1,27 @@
 // The resource graph under Pulumi's mocks: what `pulumi preview` would plan.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "./mocks";
+import {
+  ACCOUNT,
+  existingBuckets,
+  failureOf,
+  MOCK_STACK,
+  recorded,
+  REGION,
+  settled,
+  valueOf,
+  type Recorded,
+} from "./mocks";
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
-import { imageBuildArgs } from "../../infra/image";
-import {
-  deployStack,
-  loadSettings,
-  packageExiftoolVersion,
-  type StackOutputs,
-} from "../../infra/stack";
+import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../infra/image";
+import { packageExiftoolVersion } from "../../infra/package-pins";
+import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
+import { existingUploadBucket } from "../../infra/upload-bucket";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -142,6 +150,19 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(() => loadSettings()).to.throw(ConfigError, `${PROJECT}:filterSuffix:`);
       pulumi.runtime.setAllConfig(devConfig);
     });
+    it("refuses a misspelled key in the stack config, naming it, its closest key and the file", () => {
+      pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:batchsize`]: "5" });
+      try {
+        expect(() => loadSettings()).to.throw(
+          ConfigError,
+          `${PROJECT}:batchsize: unknown key in Pulumi.${MOCK_STACK}.yaml; ` +
+            `did you mean ${PROJECT}:batchSize?`,
+        );
+      } finally {
+        pulumi.runtime.setAllConfig(devConfig);
+      }
+      expect(() => loadSettings()).not.to.throw();
+    });
   });
 
   describe("image", () => {
@@ -158,10 +179,11 @@ describe("infra stack (Pulumi mocks)", () => {
     it("builds the top-level Dockerfile for linux/arm64 with the pins as build args", () => {
       const image = base.one(T.image);
       expect(image.inputs.platform).to.equal("linux/arm64");
-      expect(image.inputs.dockerfile).to.equal(path.join(ROOT, "Dockerfile"));
-      expect(image.inputs.context).to.equal(ROOT);
-      expect(existsSync(image.inputs.dockerfile)).to.equal(true);
-      expect(image.inputs.builderVersion).to.equal("BuilderBuildKit");
+      // awsx builds the context's own Dockerfile; the context is relative to
+      // the working directory, which is the project root for Pulumi and mocha
+      expect(image.inputs).not.to.have.property("dockerfile");
+      expect(path.resolve(image.inputs.context)).to.equal(ROOT);
+      expect(existsSync(path.join(image.inputs.context, "Dockerfile"))).to.equal(true);
       const settings = devSettings();
       expect(image.inputs.args).to.deep.equal(imageBuildArgs(settings));
       expect(image.inputs.args).to.include({
@@ -170,6 +192,51 @@ describe("infra stack (Pulumi mocks)", () => {
         BASE_IMAGE_DIGEST: settings.baseImageDigest,
         PERL_SOURCE: "system",
       });
+    });
+
+    it("plans the same image resources from two checkouts at different paths", async () => {
+      const planFrom = async (checkout: string): Promise<Recorded[]> => {
+        const first = recorded.length;
+        const cwd = process.cwd();
+        process.chdir(checkout); // as Pulumi does: the program runs in the project folder
+        try {
+          const image = new FunctionImage(`${PROJECT}-checkout-image`, {
+            pins: devSettings(),
+            keepImages: 10,
+            root: checkout,
+          });
+          await valueOf(image.imageUri);
+        } finally {
+          process.chdir(cwd);
+        }
+        await settled();
+        return recorded.slice(first);
+      };
+      const parent = mkdtempSync(path.join(tmpdir(), "s3-exiftool-checkouts-"));
+      try {
+        const [here, there] = ["here", "ci/build/there"].map((folder) => {
+          mkdirSync(path.join(parent, folder), { recursive: true });
+          return path.join(parent, folder);
+        });
+        const a = await planFrom(here);
+        const b = await planFrom(there);
+        expect(a.map((r) => r.type)).to.include.members([T.repository, T.lifecycle, T.image]);
+        // same types, names (hence URNs) and inputs, and no trace of either path
+        expect(b.map(({ type, name, inputs }) => ({ type, name, inputs }))).to.deep.equal(
+          a.map(({ type, name, inputs }) => ({ type, name, inputs })),
+        );
+        expect(JSON.stringify(a)).not.to.include(parent);
+        // awsx names its build resource after imageName (else after a hash of the context)
+        const image = a.find((r) => r.type === T.image)!;
+        expect(image.inputs).to.include({ imageName: IMAGE_TAG, context: "." });
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
+      }
+    });
+
+    it("gives awsx the build context relative to the project folder", () => {
+      expect(buildContext("/srv/checkout", "/srv/checkout")).to.equal(".");
+      expect(buildContext("/srv/checkout", "/srv")).to.equal("checkout");
     });
 
     it("a new ExifTool version changes the build args, the digest and the function", async () => {
@@ -258,6 +325,27 @@ describe("infra stack (Pulumi mocks)", () => {
         POWERTOOLS_SERVICE_NAME: "s3-exiftool",
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
+      });
+    });
+
+    it("sets Lambda's log level filter from logLevel, which Powertools obeys over LOG_LEVEL", async () => {
+      expect(base.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "INFO",
+        systemLogLevel: "INFO",
+      });
+      const debug = await deploy(devSettings({ logLevel: "DEBUG" }));
+      expect(debug.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "DEBUG",
+        systemLogLevel: "DEBUG",
+      });
+      expect(debug.one(T.fn).inputs.environment.variables.LOG_LEVEL).to.equal("DEBUG");
+      // system logs have no ERROR level: WARN is their quietest
+      const error = await deploy(devSettings({ logLevel: "ERROR" }));
+      expect(error.one(T.fn).inputs.loggingConfig).to.deep.include({
+        applicationLogLevel: "ERROR",
+        systemLogLevel: "WARN",
       });
     });
 
@@ -379,6 +467,43 @@ describe("infra stack (Pulumi mocks)", () => {
       const condition = doc(existing.one(T.queuePolicy).inputs.policy).Statement[0].Condition;
       expect(condition.ArnEquals["aws:SourceArn"]).to.equal("arn:aws:s3:::team-photos");
       expect(await valueOf(existing.outputs.uploadBucketName)).to.equal("team-photos");
+    });
+
+    it("leaves EventBridge delivery of a created bucket at the provider's default (off)", () => {
+      expect(base.one(T.notification).inputs).not.to.have.property("eventbridge");
+    });
+
+    it("keeps an existing upload bucket's EventBridge delivery as it was", async () => {
+      existingBuckets.eventBridge.add("team-events");
+      const on = await deploy(devSettings({ uploadBucketName: "team-events" }));
+      expect(on.one(T.notification).inputs.eventbridge).to.equal(true);
+      const off = await deploy(devSettings({ uploadBucketName: "team-quiet" }));
+      expect(off.one(T.notification).inputs.eventbridge).to.equal(false);
+    });
+
+    it("refuses an existing upload bucket in another region, naming the key", async () => {
+      existingBuckets.regions.set("far-photos", "us-west-2");
+      const error = await failureOf(existingUploadBucket("far-photos", {}).name);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.equal(
+        `${PROJECT}:uploadBucketName: bucket "far-photos" is in us-west-2 but the stack deploys ` +
+          `to ${REGION}: S3 notifies queues of its own region only; set aws:region to us-west-2`,
+      );
+      // nothing is asked of the bucket before the check passes
+      expect(
+        (await failureOf(existingUploadBucket("far-photos", {}).eventBridge)).message,
+      ).to.equal(error.message);
+    });
+
+    it("refuses an existing upload bucket of another account, naming the key", async () => {
+      existingBuckets.foreign.add("partner-photos");
+      const error = await failureOf(existingUploadBucket("partner-photos", {}).arn);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.match(
+        new RegExp(
+          `^${PROJECT}:uploadBucketName: bucket "partner-photos" belongs to another AWS account`,
+        ),
+      );
     });
 
     it("writes results under a prefix of the upload bucket when so configured", async () => {
