@@ -270,9 +270,16 @@ describe("npm start (local/start.ts)", () => {
   // Process managers and `kill` signal the main PID: npm's, when users run `npm start`.
   for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
     it(`${signal} to the npm process stops the whole run: no process left, the port closed`, async () => {
-      const run = cli(["--port", "0"], "npm");
+      const run = cli(["--verbose", "--port", "0"], "npm");
       const endpoint = await readyEndpoint(run);
       await uploadAndWait(run, endpoint, "photo.jpg");
+      // served with --verbose: stdout has the one line per object, the handler's log went to stderr
+      const lines = run.stdout().trimEnd().split("\n");
+      expect(lines).to.have.length(1, run.stdout());
+      expect(lines[0]).to.match(
+        /^stored {2}photo\.jpg -> s3:\/\/results\/photo\.jpg\.json \(\d+ tags\)$/,
+      );
+      expect(run.stderr()).to.match(/^\{"level":"INFO","message":"stored",/m);
       const children = descendants(run.child.pid!);
       expect(children.some((p) => /exiftool/.test(p.command))).to.equal(
         true,
