@@ -83,9 +83,14 @@ export class S3Proxy {
       });
     });
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) =>
-      server.listen(this.options.port ?? 0, "127.0.0.1", resolve),
-    );
+    await new Promise<void>((resolve, reject) => {
+      // EADDRINUSE and the like: the caller says which port and why
+      server.once("error", reject);
+      server.listen(this.options.port ?? 0, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
     const address = server.address();
     this.actualPort = typeof address === "object" && address ? address.port : 0;
     this.server = server;
@@ -104,13 +109,17 @@ export class S3Proxy {
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://proxy");
-    const [bucket = "", ...rest] = url.pathname.slice(1).split("/");
+    // Split by hand, never through URL: it would resolve "." and ".."
+    // segments, and S3 keeps keys such as "a/../b.jpg" exactly as sent.
+    const target = request.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
+    const [bucket = "", ...rest] = rawPath.slice(1).split("/");
     const proxied: ProxiedRequest = {
       method: request.method ?? "GET",
       bucket: decodeURIComponent(bucket),
       key: rest.map(decodeURIComponent).join("/"),
-      query: url.searchParams,
+      query: new URLSearchParams(queryAt < 0 ? "" : target.slice(queryAt + 1)),
       headers: request.headers,
     };
     const fault = this.fault?.(proxied);
@@ -125,9 +134,16 @@ export class S3Proxy {
     if (this.options.latencyMs) await delay(this.options.latencyMs);
 
     const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const upstreamUrl = new URL(this.options.target);
       const forward = http.request(
-        new URL(request.url ?? "/", this.options.target),
-        { method: request.method, headers: request.headers, agent: this.agent },
+        {
+          host: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          path: target,
+          method: request.method,
+          headers: request.headers,
+          agent: this.agent,
+        },
         resolve,
       );
       forward.on("error", reject);

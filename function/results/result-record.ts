@@ -14,9 +14,8 @@ export interface ResultRecord {
   metadata: Record<string, unknown>;
 }
 
-export function resultKey(prefix: string, key: string): string {
-  return `${prefix}${key}.json`;
-}
+// shortened when S3's key limit requires it; see result-key.ts
+export { resultKey } from "./result-key";
 
 export function buildResult(
   source: { bucket: string; key: string },

@@ -1,4 +1,5 @@
-// Stores each result as JSON in the results bucket, at <prefix><key>.json:
+// Stores each result as JSON in the results bucket, at <prefix><key>.json
+// (shortened for keys near S3's 1,024-byte limit, see result-key.ts):
 // the same place every time, so processing a message twice overwrites.
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { resultKey, type ResultRecord } from "./result-record";
