@@ -51,6 +51,7 @@ describe("Lambda handler", function () {
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     RESULTS_BUCKET: "results",
+    UPLOAD_BUCKETS: "uploads",
     EXIFTOOL_WORKERS: "2",
     POWERTOOLS_SERVICE_NAME: "s3-exiftool-test",
     ...extra,
@@ -310,7 +311,7 @@ describe("Lambda handler", function () {
     const errors = Object.fromEntries(
       lines
         .map((line) => JSON.parse(line))
-        .filter((log) => log.message === "malformed message")
+        .filter((log) => log.failureType === "MalformedMessage")
         .map((log) => [log.messageId, log.error.message]),
     );
     expect(errors["bad-json"]).to.match(/not JSON/);

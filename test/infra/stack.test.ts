@@ -8,6 +8,7 @@ import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
 import { imageBuildArgs } from "../../infra/image";
+import { loadLocalSettings } from "../../local/config";
 import {
   deployStack,
   loadSettings,
@@ -250,6 +251,7 @@ describe("infra stack (Pulumi mocks)", () => {
     it("gets the sink and tuning environment variables", () => {
       const variables = base.one(T.fn).inputs.environment.variables;
       expect(variables).to.deep.equal({
+        UPLOAD_BUCKETS: bucketNamed(base, "uploads").state.bucket,
         RESULTS_BUCKET: bucketNamed(base, "results").state.bucket,
         RESULTS_PREFIX: "",
         EXIFTOOL_OPTIONS: "[]",
@@ -259,6 +261,19 @@ describe("infra stack (Pulumi mocks)", () => {
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
       });
+    });
+
+    it("runs with the same environment as `npm start` for the dev stack file, caps included", () => {
+      const stack = { ...base.one(T.fn).inputs.environment.variables };
+      const local = { ...loadLocalSettings("dev", {}, ROOT).functionEnvironment };
+      // only the bucket names differ: the stack's are generated, local's fixed
+      expect(local).to.include({ UPLOAD_BUCKETS: "uploads", RESULTS_BUCKET: "results" });
+      for (const names of [stack, local]) {
+        delete names.UPLOAD_BUCKETS;
+        delete names.RESULTS_BUCKET;
+      }
+      expect(local).to.deep.equal(stack);
+      expect(local.MAX_WORKER_RSS_MB).to.equal("384");
     });
 
     it("is fed by an event source mapping that reports batch item failures", () => {
@@ -426,9 +441,9 @@ describe("infra stack (Pulumi mocks)", () => {
       const results = bucketNamed(base, "results").state.arn;
       const logGroup = base.one(T.logGroup).state.arn;
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-        [["s3:GetObject"], [`${uploads}/*`]],
+        [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
         [["s3:ListBucket"], [uploads]],
-        [["s3:PutObject"], [`${results}/*`]],
+        [["s3:GetObject", "s3:PutObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           [queues(base).queue.state.arn],
