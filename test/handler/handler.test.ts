@@ -14,27 +14,9 @@ import { Extractor } from "../../function/extractor";
 import { CORPUS_DIR } from "../../samples/synthetic";
 import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
 import { fixture, lambdaContext, s3Notification, sqsEvent, sqsRecord } from "../support/sqs-event";
+import { capturingStdout } from "../support/stdout";
 
 const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
-
-/** Runs `fn` with stdout and stderr captured line by line (Powertools writes logs and EMF there). */
-async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const chunks: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const writes = streams.map((stream) => stream.write.bind(stream));
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array) => {
-      chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
-      return true;
-    }) as typeof stream.write;
-  }
-  try {
-    const value = await fn();
-    return { value, lines: chunks.join("").split("\n").filter(Boolean) };
-  } finally {
-    streams.forEach((stream, i) => (stream.write = writes[i]));
-  }
-}
 
 function failedIds(response: SQSBatchResponse): string[] {
   return response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
