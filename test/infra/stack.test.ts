@@ -457,7 +457,11 @@ describe("infra stack (Pulumi mocks)", () => {
         base,
         await deploy(devSettings({ enableEventBridge: "true", filterPrefix: "in/" })),
         await deploy(
-          devSettings({ uploadBucketName: "their-bucket", resultsBucketName: "their-results" }),
+          devSettings({
+            uploadBucketName: "their-bucket",
+            resultsBucketName: "their-results",
+            resultsPrefix: "exiftool/",
+          }),
         ),
       ];
       for (const variant of variants) {
