@@ -36,10 +36,6 @@ export class S3ResultSink {
     private readonly prefix: string,
   ) {}
 
-  get location(): string {
-    return `s3://${this.bucket}/${this.prefix}`;
-  }
-
   async write(result: ResultRecord): Promise<StoredResult> {
     const key = resultKey(this.prefix, result.key);
     const existingETag = await this.ownedETag(key);

@@ -139,20 +139,30 @@ describe("Lambda handler, S3 Batch Operations", function () {
     }
   });
 
-  it("fails a missing key and a malformed task permanently, each with its reason", async () => {
-    const event = invocation("2.0", [{ bucket: "uploads", s3Key: "never-uploaded.jpg" }]);
+  it("fails a missing key, a denied read and a malformed task permanently, each with its reason", async () => {
+    await local.put("uploads", "locked.jpg", jpeg);
+    local.proxy.fault = (request) =>
+      request.key === "locked.jpg" ? { status: 403, code: "AccessDenied" } : undefined;
+    const event = invocation("2.0", [
+      { bucket: "uploads", s3Key: "never-uploaded.jpg" },
+      { bucket: "uploads", s3Key: "locked.jpg" },
+    ]);
     event.tasks.push({ taskId: "no-key", s3Bucket: "uploads" } as BatchOperationsTask);
     const { value: response } = await capturingStdout(() =>
       runtime.handler(event, lambdaContext()),
     );
     expect(response.results.map((r) => [r.taskId, r.resultCode])).to.deep.equal([
       ["task-0", "PermanentFailure"],
+      ["task-1", "PermanentFailure"],
       ["no-key", "PermanentFailure"],
     ]);
     expect(response.results[0].resultString).to.match(
       /^NotFound: not found: s3:\/\/uploads\/never-uploaded\.jpg/,
     );
-    expect(response.results[1].resultString).to.equal("MalformedMessage: missing s3Key");
+    expect(response.results[1].resultString).to.match(
+      /^AccessDenied: access denied to s3:\/\/uploads\/locked\.jpg/,
+    );
+    expect(response.results[2].resultString).to.equal("MalformedMessage: missing s3Key");
   });
 
   it("stores a result that says an archived object is archived, with its storage class, and fails the task permanently", async () => {
