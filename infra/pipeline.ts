@@ -3,13 +3,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "./bucket";
-import { workerMemoryCapMb, type LogLevel, type Settings } from "./config";
+import { functionEnvironment } from "../function/environment";
+import type { LogLevel, Settings } from "./config";
+import { stackFunctionSettings } from "./function-settings";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
 import { existingUploadBucket } from "./upload-bucket";
-
-/** The service name Powertools stamps on logs and metrics. */
-export const SERVICE_NAME = "s3-exiftool";
 
 export interface PipelineArgs {
   settings: Settings;
@@ -22,25 +21,6 @@ export interface PipelineArgs {
 interface BucketRef {
   name: pulumi.Output<string>;
   arn: pulumi.Output<string>;
-}
-
-/** The function's environment: its whole contract with this program. */
-export function functionEnvironment(
-  settings: Settings,
-  resultsBucket: string,
-): Record<string, string> {
-  const variables: Record<string, string> = {
-    RESULTS_BUCKET: resultsBucket,
-    RESULTS_PREFIX: settings.resultsPrefix,
-    EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
-    EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
-    MAX_WORKER_RSS_MB: String(workerMemoryCapMb(settings.memorySize, settings.exiftoolWorkers)),
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-    LOG_LEVEL: settings.logLevel,
-  };
-  if (settings.enableEventBridge) variables.EVENT_BUS_NAME = settings.eventBusName;
-  return variables;
 }
 
 /**
@@ -149,7 +129,11 @@ export class Pipeline extends pulumi.ComponentResource {
         ephemeralStorage: { size: s.ephemeralStorageSize },
         loggingConfig: functionLogging(s.logLevel, args.logGroupName),
         environment: {
-          variables: this.resultsBucket.name.apply((bucket) => functionEnvironment(s, bucket)),
+          variables: pulumi
+            .all([this.uploadBucket.name, this.resultsBucket.name])
+            .apply(([uploadBucket, resultsBucket]) =>
+              functionEnvironment(stackFunctionSettings(s, { uploadBucket, resultsBucket })),
+            ),
         },
       },
       child,

@@ -3,7 +3,9 @@
 // retries, times out and extracts as the deployed function would. Only the
 // resource names are fixed, and tests may shorten the clocks.
 import * as path from "node:path";
+import { functionEnvironment } from "../function/environment";
 import { PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { stackFunctionSettings } from "../infra/function-settings";
 import { stackSettings } from "../infra/stack-file";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -28,6 +30,8 @@ export interface LocalSettings {
   maxReceiveCount: number;
   timeoutSeconds: number;
   visibilityTimeoutSeconds: number;
+  /** What the stack would set on the function (function/environment.ts), for these buckets. */
+  functionEnvironment: Record<string, string>;
 }
 
 /** What tests (and only tests) change to keep retries within seconds. */
@@ -52,19 +56,24 @@ export function localSettings(
   const timeoutSeconds = overrides.timeoutSeconds ?? settings.timeout;
   const maximumBatchingWindowSeconds =
     overrides.maximumBatchingWindowSeconds ?? settings.maximumBatchingWindow;
+  const buckets = { uploadBucket: "uploads", resultsBucket: "results" };
+  const effective: Settings = {
+    ...settings,
+    exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
+    resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
+  };
   return {
     stack,
     region: "us-east-1",
-    uploadBucket: "uploads",
-    resultsBucket: "results",
+    ...buckets,
     queueName: "uploads-queue",
     deadLetterQueueName: "uploads-dlq",
     functionName: `${PROJECT}-${stack}-local`,
-    resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
+    resultsPrefix: effective.resultsPrefix,
     filterPrefix: settings.filterPrefix,
     filterSuffix: settings.filterSuffix,
     exiftoolOptions: settings.exiftoolOptions,
-    exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
+    exiftoolWorkers: effective.exiftoolWorkers,
     logLevel: settings.logLevel,
     memorySize: settings.memorySize,
     batchSize: overrides.batchSize ?? settings.batchSize,
@@ -77,6 +86,10 @@ export function localSettings(
         timeout: timeoutSeconds,
         maximumBatchingWindow: maximumBatchingWindowSeconds,
       }),
+    // no EventBridge bus runs locally
+    functionEnvironment: functionEnvironment(
+      stackFunctionSettings({ ...effective, enableEventBridge: false }, buckets),
+    ),
   };
 }
 

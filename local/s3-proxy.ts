@@ -40,6 +40,8 @@ export interface ProxyOptions {
 export interface InjectedFault {
   status: number;
   code: string;
+  /** More elements of S3's error body, e.g. InvalidObjectState's StorageClass. */
+  fields?: Record<string, string>;
 }
 
 export type FaultRule = (request: ProxiedRequest) => InjectedFault | undefined;
@@ -125,7 +127,10 @@ export class S3Proxy {
     const fault = this.fault?.(proxied);
     if (fault) {
       request.resume();
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>injected by the local proxy</Message></Error>`;
+      const fields = Object.entries(fault.fields ?? {})
+        .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+        .join("");
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>injected by the local proxy</Message>${fields}</Error>`;
       response.writeHead(fault.status, { "content-type": "application/xml" });
       response.end(body);
       await this.record(proxied, fault.status, Buffer.byteLength(body), {});
@@ -199,4 +204,8 @@ class Throttle extends Transform {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

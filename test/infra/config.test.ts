@@ -59,6 +59,14 @@ describe("infra config", () => {
     expect(settings.enableEventBridge).to.equal(false);
   });
 
+  it("accepts an existing results bucket when results keep to a folder of it", () => {
+    const settings = settingsWith({
+      resultsBucketName: "their-results",
+      resultsPrefix: "exiftool/",
+    });
+    expect(settings).to.include({ resultsBucketName: "their-results", resultsPrefix: "exiftool/" });
+  });
+
   it("parses numbers, booleans and lists from their config strings", () => {
     const settings = settingsWith({
       memorySize: "2048",
@@ -112,6 +120,8 @@ describe("infra config", () => {
       /resultsInUploadBucket/,
     ],
     ["resultsPrefix", { resultsInUploadBucket: "true", filterPrefix: "in/" }, /folder/],
+    ["resultsPrefix", { resultsBucketName: "their-results" }, /existing bucket/],
+    ["resultsPrefix", { resultsBucketName: "their-results", resultsPrefix: "x" }, /folder/],
     ["filterPrefix", { resultsInUploadBucket: "true", resultsPrefix: "out/" }, /cannot exclude/],
     [
       "filterPrefix",

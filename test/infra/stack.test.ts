@@ -22,6 +22,7 @@ import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../in
 import { packageExiftoolVersion } from "../../infra/package-pins";
 import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
 import { existingUploadBucket } from "../../infra/upload-bucket";
+import { loadLocalSettings } from "../../local/config";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -317,6 +318,7 @@ describe("infra stack (Pulumi mocks)", () => {
     it("gets the sink and tuning environment variables", () => {
       const variables = base.one(T.fn).inputs.environment.variables;
       expect(variables).to.deep.equal({
+        UPLOAD_BUCKETS: bucketNamed(base, "uploads").state.bucket,
         RESULTS_BUCKET: bucketNamed(base, "results").state.bucket,
         RESULTS_PREFIX: "",
         EXIFTOOL_OPTIONS: "[]",
@@ -347,6 +349,19 @@ describe("infra stack (Pulumi mocks)", () => {
         applicationLogLevel: "ERROR",
         systemLogLevel: "WARN",
       });
+    });
+
+    it("runs with the same environment as `npm start` for the dev stack file, caps included", () => {
+      const stack = { ...base.one(T.fn).inputs.environment.variables };
+      const local = { ...loadLocalSettings("dev", {}, ROOT).functionEnvironment };
+      // only the bucket names differ: the stack's are generated, local's fixed
+      expect(local).to.include({ UPLOAD_BUCKETS: "uploads", RESULTS_BUCKET: "results" });
+      for (const names of [stack, local]) {
+        delete names.UPLOAD_BUCKETS;
+        delete names.RESULTS_BUCKET;
+      }
+      expect(local).to.deep.equal(stack);
+      expect(local.MAX_WORKER_RSS_MB).to.equal("384");
     });
 
     it("is fed by an event source mapping that reports batch item failures", () => {
@@ -551,9 +566,9 @@ describe("infra stack (Pulumi mocks)", () => {
       const results = bucketNamed(base, "results").state.arn;
       const logGroup = base.one(T.logGroup).state.arn;
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-        [["s3:GetObject"], [`${uploads}/*`]],
+        [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
         [["s3:ListBucket"], [uploads]],
-        [["s3:PutObject"], [`${results}/*`]],
+        [["s3:GetObject", "s3:PutObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           [queues(base).queue.state.arn],
@@ -567,7 +582,11 @@ describe("infra stack (Pulumi mocks)", () => {
         base,
         await deploy(devSettings({ enableEventBridge: "true", filterPrefix: "in/" })),
         await deploy(
-          devSettings({ uploadBucketName: "their-bucket", resultsBucketName: "their-results" }),
+          devSettings({
+            uploadBucketName: "their-bucket",
+            resultsBucketName: "their-results",
+            resultsPrefix: "exiftool/",
+          }),
         ),
       ];
       for (const variant of variants) {
