@@ -3,9 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as aws from "@pulumi/aws";
 import { Alarms } from "./alarms";
+import { BatchOperationsRole } from "./batch-operations-role";
 import { PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
+import { Dashboard } from "./dashboard";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
 import { Pipeline } from "./pipeline";
@@ -27,6 +30,16 @@ export function loadSettings(config = new pulumi.Config(PROJECT)): Settings {
   });
 }
 
+/**
+ * The ExifTool release a package version vendors, as results record it
+ * (`exiftool-vendored.pl` 13.59.3 is ExifTool 13.59, packaging revision 3).
+ */
+export function exiftoolRelease(packageVersion: string): string {
+  const match = /^(\d+\.\d+)\.\d+$/.exec(packageVersion);
+  if (!match) throw new Error(`not an exiftool-vendored.pl version: "${packageVersion}"`);
+  return match[1]!;
+}
+
 export interface StackOutputs {
   uploadBucketName: pulumi.Output<string>;
   resultsBucketName: pulumi.Output<string>;
@@ -43,6 +56,17 @@ export interface StackOutputs {
   eventBusName: string | undefined;
   eventSource: string | undefined;
   eventDetailType: string | undefined;
+  // What `npm run backfill` needs (scripts/backfill/stack-outputs.ts reads them).
+  accountId: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  batchOperationsRoleArn: pulumi.Output<string>;
+  filterPrefix: string;
+  filterSuffix: string;
+  /** ExifTool's release and options as the function records them in each result. */
+  exiftoolVersion: string;
+  exiftoolOptions: string[];
+  dashboardName: pulumi.Output<string>;
+  dashboardUrl: pulumi.Output<string>;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
@@ -69,6 +93,26 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     email: settings.alarmEmail,
   });
 
+  const { accountId } = aws.getCallerIdentityOutput({});
+  const { region } = aws.getRegionOutput({});
+  const batchOperations = new BatchOperationsRole(`${prefix}-batch-operations`, {
+    access: pulumi
+      .all([pipeline.function.arn, pipeline.resultsBucket.arn, accountId])
+      .apply(([functionArn, resultsBucketArn, account]) => ({
+        functionArn,
+        resultsBucketArn,
+        resultsPrefix: settings.resultsPrefix,
+        accountId: account,
+      })),
+  });
+  const dashboard = new Dashboard(prefix, {
+    region,
+    namespace: settings.metricsNamespace,
+    functionName: pipeline.function.name,
+    queueName: pipeline.queue.queue.name,
+    deadLetterQueueName: pipeline.queue.deadLetterQueue.name,
+  });
+
   const events = settings.enableEventBridge;
   return {
     uploadBucketName: pipeline.uploadBucket.name,
@@ -86,5 +130,14 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     eventBusName: events ? settings.eventBusName : undefined,
     eventSource: events ? EVENT_SOURCE : undefined,
     eventDetailType: events ? EVENT_DETAIL_TYPE : undefined,
+    accountId,
+    region,
+    batchOperationsRoleArn: batchOperations.arn,
+    filterPrefix: settings.filterPrefix,
+    filterSuffix: settings.filterSuffix,
+    exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
+    exiftoolOptions: settings.exiftoolOptions,
+    dashboardName: dashboard.dashboard.dashboardName,
+    dashboardUrl: dashboard.url,
   };
 }
