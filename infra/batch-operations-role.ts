@@ -3,7 +3,7 @@
 // job's completion report, all under one folder of the results location.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backfillPrefix } from "./backfill-location";
+import { backfillPrefix } from "./backfill-contract";
 
 export interface BatchOperationsAccess {
   functionArn: string;

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import { Alarms } from "./alarms";
+import { exiftoolRelease } from "./backfill-contract";
 import { BatchOperationsRole } from "./batch-operations-role";
 import { PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
@@ -28,16 +29,6 @@ export function loadSettings(config = new pulumi.Config(PROJECT)): Settings {
   return parseSettings((key) => config.get(key), {
     exiftoolPackageVersion: packageExiftoolVersion(),
   });
-}
-
-/**
- * The ExifTool release a package version vendors, as results record it
- * (`exiftool-vendored.pl` 13.59.3 is ExifTool 13.59, packaging revision 3).
- */
-export function exiftoolRelease(packageVersion: string): string {
-  const match = /^(\d+\.\d+)\.\d+$/.exec(packageVersion);
-  if (!match) throw new Error(`not an exiftool-vendored.pl version: "${packageVersion}"`);
-  return match[1]!;
 }
 
 export interface StackOutputs {

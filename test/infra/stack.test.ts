@@ -7,10 +7,10 @@ import { ACCOUNT, MOCK_STACK, recorded, settled, valueOf, type Recorded } from "
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
+import { exiftoolRelease } from "../../infra/backfill-contract";
 import { imageBuildArgs } from "../../infra/image";
 import {
   deployStack,
-  exiftoolRelease,
   loadSettings,
   packageExiftoolVersion,
   type StackOutputs,
