@@ -18,7 +18,14 @@ function pulumiStackOutput(stack: string): Promise<string> {
       ["stack", "output", "--json", "--stack", stack],
       { maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) {
+        if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+          reject(
+            new OutputsError(
+              "the Pulumi CLI is not on PATH: install it, or pass the JSON of " +
+                "`pulumi stack output --json --stack NAME` with --outputs FILE",
+            ),
+          );
+        } else if (error) {
           const detail = stderr.trim() || error.message;
           reject(new OutputsError(`pulumi stack output --stack ${stack} failed: ${detail}`));
         } else resolve(stdout);
