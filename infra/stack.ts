@@ -1,9 +1,13 @@
 // Wires the components into one stack. index.ts calls this with the stack's
 // config; tests call it with settings of their own under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { Alarms } from "./alarms";
+import { exiftoolRelease } from "./backfill-contract";
+import { BatchOperationsRole } from "./batch-operations-role";
 import { CONFIG_KEYS, PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
+import { Dashboard } from "./dashboard";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
 import { packageExiftoolVersion } from "./package-pins";
@@ -41,6 +45,17 @@ export interface StackOutputs {
   eventBusName: string | undefined;
   eventSource: string | undefined;
   eventDetailType: string | undefined;
+  // What `npm run backfill` needs (scripts/backfill/stack-outputs.ts reads them).
+  accountId: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  batchOperationsRoleArn: pulumi.Output<string>;
+  filterPrefix: string;
+  filterSuffix: string;
+  /** ExifTool's release and options as the function records them in each result. */
+  exiftoolVersion: string;
+  exiftoolOptions: string[];
+  dashboardName: pulumi.Output<string>;
+  dashboardUrl: pulumi.Output<string>;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
@@ -68,6 +83,26 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     email: settings.alarmEmail,
   });
 
+  const { accountId } = aws.getCallerIdentityOutput({});
+  const { region } = aws.getRegionOutput({});
+  const batchOperations = new BatchOperationsRole(`${prefix}-batch-operations`, {
+    access: pulumi
+      .all([pipeline.function.arn, pipeline.resultsBucket.arn, accountId])
+      .apply(([functionArn, resultsBucketArn, account]) => ({
+        functionArn,
+        resultsBucketArn,
+        resultsPrefix: settings.resultsPrefix,
+        accountId: account,
+      })),
+  });
+  const dashboard = new Dashboard(prefix, {
+    region,
+    namespace: settings.metricsNamespace,
+    functionName: pipeline.function.name,
+    queueName: pipeline.queue.queue.name,
+    deadLetterQueueName: pipeline.queue.deadLetterQueue.name,
+  });
+
   const events = settings.enableEventBridge;
   return {
     uploadBucketName: pipeline.uploadBucket.name,
@@ -85,5 +120,14 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     eventBusName: events ? settings.eventBusName : undefined,
     eventSource: events ? EVENT_SOURCE : undefined,
     eventDetailType: events ? EVENT_DETAIL_TYPE : undefined,
+    accountId,
+    region,
+    batchOperationsRoleArn: batchOperations.arn,
+    filterPrefix: settings.filterPrefix,
+    filterSuffix: settings.filterSuffix,
+    exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
+    exiftoolOptions: settings.exiftoolOptions,
+    dashboardName: dashboard.dashboard.dashboardName,
+    dashboardUrl: dashboard.url,
   };
 }

@@ -97,6 +97,8 @@ void pulumi.runtime.setMocks(
             userId: "AIDATEST",
             id: ACCOUNT,
           };
+        case "aws:index/getRegion:getRegion":
+          return { id: REGION, region: REGION, name: REGION };
         case "aws:s3/getBucket:getBucket":
           return {
             id: args.inputs.bucket,

@@ -18,6 +18,7 @@ import {
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
+import { exiftoolRelease } from "../../infra/backfill-contract";
 import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../infra/image";
 import { packageExiftoolVersion } from "../../infra/package-pins";
 import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
@@ -44,7 +45,8 @@ interface Deployed {
   outputs: StackOutputs;
   resources: Recorded[];
   of(type: string): Recorded[];
-  one(type: string): Recorded;
+  /** The one resource of this type (whose name ends so, when given). */
+  one(type: string, nameEnd?: string): Recorded;
 }
 
 let stackCount = 0;
@@ -59,8 +61,8 @@ async function deploy(settings: Settings): Promise<Deployed> {
   const prefix = `${PROJECT}-${stack}`;
   const resources = recorded.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
   const of = (type: string) => resources.filter((r) => r.type === type);
-  const one = (type: string) => {
-    const found = of(type);
+  const one = (type: string, nameEnd?: string) => {
+    const found = of(type).filter((r) => nameEnd === undefined || r.name.endsWith(nameEnd));
     expect(found, type).to.have.length(1);
     return found[0];
   };
@@ -87,6 +89,7 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
 };
 
 const doc = (json: string): Doc => JSON.parse(json) as Doc;
@@ -290,7 +293,7 @@ describe("infra stack (Pulumi mocks)", () => {
         reservedConcurrentExecutions: -1,
       });
       expect(fn.inputs.ephemeralStorage).to.deep.equal({ size: 512 });
-      expect(fn.inputs.role).to.equal(base.one(T.role).state.arn);
+      expect(fn.inputs.role).to.equal(base.one(T.role, "-function").state.arn);
       expect(fn.inputs.loggingConfig.logGroup).to.equal(base.one(T.logGroup).state.name);
     });
 
@@ -465,7 +468,7 @@ describe("infra stack (Pulumi mocks)", () => {
         filterPrefix: "photos/",
         filterSuffix: ".jpg",
       });
-      const read = doc(filtered.one(T.rolePolicy).inputs.policy).Statement.find(
+      const read = doc(filtered.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "ReadUploads",
       )!;
       expect(read.Resource).to.deep.equal([
@@ -531,7 +534,7 @@ describe("infra stack (Pulumi mocks)", () => {
       );
       expect(shared.of(T.bucket).map((b) => b.name)).to.have.length(1);
       const uploads = bucketNamed(shared, "uploads");
-      const write = doc(shared.one(T.rolePolicy).inputs.policy).Statement.find(
+      const write = doc(shared.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "WriteResults",
       )!;
       expect(write.Resource).to.deep.equal([`${uploads.state.arn}/exiftool/*`]);
@@ -547,7 +550,7 @@ describe("infra stack (Pulumi mocks)", () => {
 
   describe("IAM", () => {
     it("gives the function one role, assumable by Lambda only", () => {
-      const trust = doc(base.one(T.role).inputs.assumeRolePolicy);
+      const trust = doc(base.one(T.role, "-function").inputs.assumeRolePolicy);
       expect(trust.Statement).to.deep.equal([
         {
           Effect: "Allow",
@@ -555,13 +558,13 @@ describe("infra stack (Pulumi mocks)", () => {
           Action: "sts:AssumeRole",
         },
       ]);
-      expect(base.one(T.rolePolicy).inputs.role).to.equal(
-        base.one(T.role).state.name ?? base.one(T.role).name,
+      expect(base.one(T.rolePolicy, "-function").inputs.role).to.equal(
+        base.one(T.role, "-function").state.name ?? base.one(T.role, "-function").name,
       );
     });
 
     it("grants exactly the needed actions, on this stack's resources only", () => {
-      const policy = doc(base.one(T.rolePolicy).inputs.policy);
+      const policy = doc(base.one(T.rolePolicy, "-function").inputs.policy);
       const uploads = bucketNamed(base, "uploads").state.arn;
       const results = bucketNamed(base, "results").state.arn;
       const logGroup = base.one(T.logGroup).state.arn;
@@ -592,7 +595,8 @@ describe("infra stack (Pulumi mocks)", () => {
       for (const variant of variants) {
         const own = variant.resources.flatMap((r) => [r.state.arn, r.state.name]).filter(Boolean);
         const named = ["their-bucket", "their-results", "event-bus/default"];
-        for (const statement of doc(variant.one(T.rolePolicy).inputs.policy).Statement) {
+        for (const statement of doc(variant.one(T.rolePolicy, "-function").inputs.policy)
+          .Statement) {
           expect(statement.Effect).to.equal("Allow");
           for (const action of asList<string>(statement.Action)) {
             expect(action).not.to.include("*");
@@ -618,7 +622,9 @@ describe("infra stack (Pulumi mocks)", () => {
   describe("EventBridge", () => {
     it("is off by default: no bus variable, no PutEvents", () => {
       expect(base.one(T.fn).inputs.environment.variables).not.to.have.property("EVENT_BUS_NAME");
-      const actions = doc(base.one(T.rolePolicy).inputs.policy).Statement.flatMap((s) => s.Action);
+      const actions = doc(base.one(T.rolePolicy, "-function").inputs.policy).Statement.flatMap(
+        (s) => s.Action,
+      );
       expect(actions).not.to.include("events:PutEvents");
       expect(base.outputs.eventSource).to.equal(undefined);
     });
@@ -628,7 +634,7 @@ describe("infra stack (Pulumi mocks)", () => {
         devSettings({ enableEventBridge: "true", eventBusName: "metadata" }),
       );
       expect(events.one(T.fn).inputs.environment.variables.EVENT_BUS_NAME).to.equal("metadata");
-      const put = doc(events.one(T.rolePolicy).inputs.policy).Statement.find(
+      const put = doc(events.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "PublishResults",
       )!;
       expect(put.Action).to.deep.equal(["events:PutEvents"]);
@@ -718,6 +724,142 @@ describe("infra stack (Pulumi mocks)", () => {
         );
         expect(text, file).not.to.match(/arn:aws:s3:::[a-z0-9]/);
       }
+    });
+  });
+
+  describe("Batch Operations and the dashboard", () => {
+    const batchPolicy = (d: Deployed): Doc =>
+      doc(d.one(T.rolePolicy, "-batch-operations").inputs.policy);
+
+    it("gives S3 Batch Operations, for this account only, a role of its own", async () => {
+      const role = base.one(T.role, "-batch-operations");
+      expect(doc(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "batchoperations.s3.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+      ]);
+      expect(base.one(T.rolePolicy, "-batch-operations").inputs.role).to.equal(role.state.name);
+      expect(await valueOf(base.outputs.batchOperationsRoleArn)).to.equal(role.state.arn);
+    });
+
+    it("may invoke the function, read manifests and write reports, under the backfill folder only", async () => {
+      const results = bucketNamed(base, "results").state.arn;
+      const folder = `${results}/.s3-exiftool/backfill/*`;
+      expect(batchPolicy(base).Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+        [["lambda:InvokeFunction"], [base.one(T.fn).state.arn]],
+        [["s3:GetObject", "s3:GetObjectVersion"], [folder]],
+        [["s3:PutObject"], [folder]],
+        [["s3:GetBucketLocation"], [results]],
+      ]);
+      const shared = await deploy(
+        devSettings({
+          resultsInUploadBucket: "true",
+          resultsPrefix: "exiftool/",
+          filterPrefix: "incoming/",
+        }),
+      );
+      const uploads = bucketNamed(shared, "uploads").state.arn;
+      expect(batchPolicy(shared).Statement[1]!.Resource).to.deep.equal([
+        `${uploads}/exiftool/.s3-exiftool/backfill/*`,
+      ]);
+      for (const statement of [...batchPolicy(base).Statement, ...batchPolicy(shared).Statement]) {
+        expect(statement.Effect).to.equal("Allow");
+        for (const action of asList<string>(statement.Action)) {
+          expect(action).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+        }
+        for (const resource of asList<string>(statement.Resource))
+          expect(resource).not.to.equal("*");
+      }
+    });
+
+    it("exports what `npm run backfill` reads", async () => {
+      const exported = await valueOf(
+        pulumi.all({
+          accountId: base.outputs.accountId,
+          region: base.outputs.region,
+          functionArn: base.outputs.functionArn,
+          resultsBucketName: base.outputs.resultsBucketName,
+        }),
+      );
+      expect(exported).to.deep.equal({
+        accountId: ACCOUNT,
+        region: "eu-west-1",
+        functionArn: base.one(T.fn).state.arn,
+        resultsBucketName: bucketNamed(base, "results").state.bucket,
+      });
+      // ExifTool's release as the worker reports it, not the npm package's version
+      expect(base.outputs.exiftoolVersion).to.match(/^\d+\.\d+$/);
+      expect(packageExiftoolVersion(ROOT).startsWith(`${base.outputs.exiftoolVersion}.`)).to.equal(
+        true,
+      );
+      expect(exiftoolRelease("13.59.3")).to.equal("13.59");
+      expect(() => exiftoolRelease("13.59")).to.throw(/exiftool-vendored.pl version/);
+      const options = await deploy(devSettings({ exiftoolOptions: '["-G1","-n"]' }));
+      expect(options.outputs.exiftoolOptions).to.deep.equal(["-G1", "-n"]);
+      expect(base.outputs.filterPrefix).to.equal("");
+    });
+
+    it("has one dashboard with every panel on this stack's function and queues, and its URL", async () => {
+      const dashboard = base.one(T.dashboard);
+      const { queue, dlq } = queues(base);
+      const fnName = base.one(T.fn).state.name;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const widgets = JSON.parse(dashboard.inputs.dashboardBody).widgets as any[];
+      const byTitle = Object.fromEntries(widgets.map((w) => [w.properties.title, w.properties]));
+      expect(Object.keys(byTitle)).to.deep.equal([
+        "Objects processed",
+        "Failures by type",
+        "Dead-letter queue depth",
+        "Age of the oldest queued message (s)",
+        "Extraction duration per object (ms)",
+        "Bytes read against object size",
+        "Concurrent executions",
+      ]);
+      for (const widget of widgets) expect(widget.properties.region).to.equal("eu-west-1");
+      const own = ["S3ExifTool", "service", "s3-exiftool"];
+      expect(byTitle["Objects processed"].metrics).to.deep.equal([
+        ["S3ExifTool", "ObjectsProcessed", "service", "s3-exiftool", { stat: "Sum" }],
+      ]);
+      expect(byTitle["Failures by type"].metrics[0][0].expression).to.include(
+        '{S3ExifTool,FailureType,service} MetricName="Failures"',
+      );
+      expect(byTitle["Dead-letter queue depth"].metrics[0]).to.include(dlq.state.name);
+      expect(byTitle["Age of the oldest queued message (s)"].metrics[0]).to.include(
+        queue.state.name,
+      );
+      expect(
+        byTitle["Extraction duration per object (ms)"].metrics.map((m: unknown[]) => [
+          m[1],
+          (m[4] as { stat: string }).stat,
+        ]),
+      ).to.deep.equal([
+        ["Duration", "p50"],
+        ["Duration", "p99"],
+      ]);
+      expect(
+        byTitle["Bytes read against object size"].metrics.map((m: unknown[]) => m[1]),
+      ).to.deep.equal(["BytesRead", "ObjectSize"]);
+      for (const m of [
+        ...byTitle["Objects processed"].metrics,
+        ...byTitle["Bytes read against object size"].metrics,
+      ]) {
+        expect([m[0], m[2], m[3]]).to.deep.equal(own);
+      }
+      expect(byTitle["Concurrent executions"].metrics[0]).to.include.members([
+        "AWS/Lambda",
+        "ConcurrentExecutions",
+        fnName,
+      ]);
+      expect(await valueOf(base.outputs.dashboardUrl)).to.equal(
+        `https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=${dashboard.inputs.dashboardName}`,
+      );
+      const renamed = await deploy(devSettings({ metricsNamespace: "Photos" }));
+      expect(renamed.one(T.dashboard).inputs.dashboardBody).to.include(
+        '"Photos","ObjectsProcessed"',
+      );
     });
   });
 });
