@@ -1,6 +1,7 @@
 // npm run bench [-- --quick]: the contenders side by side on the same files
 // against the same (slowed) S3, then bench/results/latest.{json,md,svg}.
-import { createReadStream, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -24,12 +25,25 @@ import { differingTags, localExiftool } from "./reference";
 import { renderMarkdown } from "./report/markdown";
 import { renderSvg } from "./report/svg";
 import { bytes, targets, type FileGroup, type Results, type Row, type Settings } from "./results";
-import { startBenchS3 } from "./s3";
-import { contenderThroughput, engineThroughput } from "./throughput";
+import { measureColdStart } from "./cold-start";
+import { Extractor } from "../function/extractor";
+import { startBenchS3, type BenchS3 } from "./s3";
+import {
+  ceilingRunner,
+  contenderRunner,
+  engineRunner,
+  interleaved,
+  type Lane,
+  type ThroughputFile,
+} from "./throughput";
 import { TouchMeter } from "./touched";
 
 const BUCKET = "bench";
+const RESULTS_BUCKET = "bench-results";
 const RESULTS_DIR = join(__dirname, "results");
+/** Throughput lanes alternate their contenders over this many slices of the files. */
+const THROUGHPUT_ROUNDS = 5;
+export const PHOTOS_DIR = join(__dirname, "..", "..", "shared", "corpus", "camera-photos");
 
 interface RunOptions {
   quick: boolean;
@@ -53,9 +67,11 @@ function parseArgs(argv: readonly string[]): RunOptions {
     else if (name === "--block-kib" && value) options.engineRange.blockSize = Number(value) * 1024;
     else if (name === "--first-read-kib" && value)
       options.engineRange.firstReadBytes = Number(value) * 1024;
+    else if (name === "--whole-object-kib" && value)
+      options.engineRange.wholeObjectBytes = Number(value) * 1024;
     else
       throw new Error(
-        `unknown argument ${arg} (known: --quick, --latency-ms=N, --mbps=N, --block-kib=N, --first-read-kib=N)`,
+        `unknown argument ${arg} (known: --quick, --latency-ms=N, --mbps=N, --block-kib=N, --first-read-kib=N, --whole-object-kib=N)`,
       );
   }
   return options;
@@ -77,7 +93,8 @@ async function measure(
     const base = { file: file.key, group: file.group, size: file.size, contender: contender.name };
     let row: Row;
     try {
-      const run = await contender.run({ bucket: BUCKET, key: file.key });
+      // as on Lambda, where the object's event announces its size
+      const run = await contender.run({ bucket: BUCKET, key: file.key, announcedSize: file.size });
       const differing = differingTags(run.metadata, await references(contender.options));
       row = {
         ...base,
@@ -134,7 +151,9 @@ async function main(): Promise<void> {
   log(
     `${options.quick ? "quick" : "full"} run: ${samples.length} samples, ${large.length} large files`,
   );
-  const bench = await startBenchS3(options, [BUCKET]);
+  // the cold start loads the bundle as the image has it: build it first
+  execFileSync("npm", ["run", "build"], { stdio: "inherit" });
+  const bench = await startBenchS3(options, [BUCKET, RESULTS_BUCKET]);
   const meter = await TouchMeter.start();
   const s3: S3Client = bench.s3;
   const contenders = [
@@ -154,6 +173,7 @@ async function main(): Promise<void> {
     rows: [],
     touched: [],
     throughput: [],
+    photos: [],
   };
   const context = { meter, contenders, results };
   try {
@@ -172,15 +192,50 @@ async function main(): Promise<void> {
 
     for (const file of large) await measureLarge(context, file, bench);
 
-    const refs = Array.from({ length: throughputFiles }, (_, i) => ({
-      bucket: BUCKET,
-      key: samples[i % samples.length],
+    const photos = await measurePhotos(bench, meter, options.engineRange, results);
+
+    const sampleFiles = samples.map((name, i) => ({
+      ref: { bucket: BUCKET, key: name, announcedSize: readFileSync(samplePaths[i]).length },
+      path: samplePaths[i],
     }));
-    log(`throughput: ${refs.length} files`);
-    results.throughput.push(await engineThroughput(s3, refs, options.engineRange));
-    results.throughput.push(await contenderThroughput(contenders[1], refs));
+    const lanes: [Lane, Contender[]][] = [
+      [
+        { corpus: "samples", files: cycle(sampleFiles, throughputFiles), s3Pid: bench.pid },
+        [contenders[1]],
+      ],
+      [
+        { corpus: "photos", files: cycle(photos, 2 * photos.length), s3Pid: bench.pid },
+        [contenders[1], contenders[2]],
+      ],
+    ];
+    for (const [lane, others] of lanes) {
+      log(`throughput: ${lane.files.length} ${lane.corpus}`);
+      const runners = [
+        await engineRunner(s3, lane, options.engineRange),
+        await ceilingRunner(s3, lane, options.engineRange),
+        ...others.map(contenderRunner),
+      ];
+      try {
+        results.throughput.push(...(await interleaved(lane, runners, THROUGHPUT_ROUNDS)));
+      } finally {
+        for (const runner of runners) await runner.close();
+      }
+    }
     for (const t of results.throughput)
-      log(`${t.contender}: ${t.filesPerSecond.toFixed(1)} files/s`);
+      log(`${t.corpus} ${t.contender}: ${t.filesPerSecond.toFixed(1)} files/s`);
+
+    const cold = join(CORPUS_DIR, "ExifTool.jpg");
+    const coldBody = readFileSync(cold);
+    await bench.put(BUCKET, "cold/ExifTool.jpg", coldBody);
+    results.coldStart = await measureColdStart({
+      endpoint: bench.endpoint,
+      path: cold,
+      bucket: BUCKET,
+      key: "cold/ExifTool.jpg",
+      size: coldBody.length,
+      resultsBucket: RESULTS_BUCKET,
+    });
+    log(`cold start: ${JSON.stringify(results.coldStart)}`);
   } finally {
     await meter.close();
     await bench.stop();
@@ -198,10 +253,56 @@ async function main(): Promise<void> {
   log(`wrote ${RESULTS_DIR}/${name}.{json,md,svg}`);
 }
 
+/** `files` repeated in order up to `count`. */
+function cycle<T>(files: readonly T[], count: number): T[] {
+  return Array.from({ length: count }, (_, i) => files[i % files.length]);
+}
+
+/**
+ * Every camera photo through the engine one at a time, its size announced as
+ * its event would: GETs and bytes per photo, and the ranges ExifTool touches.
+ * The photos stay uploaded for the throughput lane.
+ */
+async function measurePhotos(
+  bench: BenchS3,
+  meter: TouchMeter,
+  range: Partial<RangeReadOptions>,
+  results: Results,
+): Promise<ThroughputFile[]> {
+  const files: ThroughputFile[] = [];
+  const extractor = new Extractor({ s3: bench.s3, workers: 1, range });
+  try {
+    await extractor.exiftoolVersion();
+    for (const name of readdirSync(PHOTOS_DIR).sort()) {
+      const path = join(PHOTOS_DIR, name);
+      const body = readFileSync(path);
+      const key = `photos/${name}`;
+      await bench.put(BUCKET, key, body);
+      const ref = { bucket: BUCKET, key, announcedSize: body.length };
+      const ranges = await meter.ranges(path);
+      const { stats, timing } = await extractor.extract(ref);
+      results.photos.push({
+        file: name,
+        size: body.length,
+        requests: stats.requests,
+        bytesRead: stats.bytesRead,
+        wallMs: timing.queuedMs + timing.workerMs,
+        touchedRanges: ranges,
+      });
+      files.push({ ref, path });
+    }
+  } finally {
+    await extractor.close();
+  }
+  const one = results.photos.filter((p) => p.requests === 1).length;
+  log(`photos: ${one} of ${results.photos.length} in one GET`);
+  return files;
+}
+
 async function measureLarge(
   context: { meter: TouchMeter; contenders: Contender[]; results: Results },
   file: LargeFile,
-  bench: Awaited<ReturnType<typeof startBenchS3>>,
+  bench: BenchS3,
 ): Promise<void> {
   log(`${file.key}: generating (cached) and uploading ${bytes(file.synthetic.size)}`);
   const path = await materialize(file);

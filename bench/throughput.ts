@@ -1,50 +1,187 @@
-// Files per second over many small objects: the engine's warm pool of two
-// workers against a new exiftool process per file, both with four files in
-// flight (two per core), so network waits can overlap work for either.
+// Files per second over many objects, four in flight (two per core) for
+// every contender, so network waits can overlap work: the engine's warm pool
+// of two workers; the ceiling, the same pool reading the local files (no S3
+// at all: the best any S3 reader can reach here); a new exiftool process per
+// file for the designs it replaces. Each run also says where the time went:
+// per file, the engine's own timing, and the CPU each side used.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { Extractor } from "../function/extractor";
+import { Extractor, splitKey, type ExtractionTiming } from "../function/extractor";
 import type { RangeReadOptions, S3ObjectRef } from "../function/ranges/s3-range-source";
-import type { Contender } from "./contenders/contender";
-import type { Throughput } from "./results";
+import type { Contender, ContenderName } from "./contenders/contender";
+import { cpuSince, cpuSnapshot, type CpuSplit } from "./cpu-time";
+import { LocalFileSource } from "./local-file-source";
+import type { Corpus, PerFile, Throughput } from "./results";
 
 export const WORKERS = 2;
 export const CONCURRENCY = 4;
 
-/** Runs `task` over `refs`, `concurrency` at a time; returns files per second. */
-export async function filesPerSecond(
-  refs: readonly S3ObjectRef[],
-  task: (ref: S3ObjectRef) => Promise<unknown>,
-  concurrency = CONCURRENCY,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  const lane = async (): Promise<void> => {
-    while (next < refs.length) await task(refs[next++]);
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  return refs.length / ((performance.now() - started) / 1000);
+/** One object of a throughput run: where S3 has it, and the same file on disk. */
+export interface ThroughputFile {
+  ref: S3ObjectRef;
+  path: string;
 }
 
-export async function engineThroughput(
-  s3: S3Client,
-  refs: readonly S3ObjectRef[],
-  range: Partial<RangeReadOptions> = {},
-): Promise<Throughput> {
-  const extractor = new Extractor({ s3, workers: WORKERS, range });
-  try {
-    // warm the pool as a running function's would be: one extraction per worker
-    await Promise.all(refs.slice(0, WORKERS).map((ref) => extractor.extract(ref)));
-    const rate = await filesPerSecond(refs, (ref) => extractor.extract(ref));
-    return { contender: "engine", files: refs.length, filesPerSecond: rate };
-  } finally {
-    await extractor.close();
+export interface Lane {
+  corpus: Corpus;
+  files: readonly ThroughputFile[];
+  /** The bench's S3 process, whose CPU is counted apart. */
+  s3Pid: number;
+}
+
+/** What a contender does with one file, and the pool it keeps between rounds. */
+export interface Runner {
+  contender: ContenderName;
+  means: PerFileMeans;
+  task(file: ThroughputFile): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every runner over the lane's files, `concurrency` in flight, in `rounds`
+ * rounds: each round, each runner in turn takes the same slice of the files,
+ * so a load that shifts while the lane runs (the machine may be shared)
+ * weighs on every contender alike and their ratios stay meaningful.
+ */
+export async function interleaved(
+  lane: Lane,
+  runners: readonly Runner[],
+  rounds: number,
+): Promise<Throughput[]> {
+  const seconds = runners.map(() => 0);
+  const cpu = runners.map((): CpuSplit => ({ nodeMs: 0, exiftoolMs: 0, s3Ms: 0 }));
+  const per = Math.ceil(lane.files.length / rounds);
+  for (let round = 0; round < rounds; round++) {
+    const slice = lane.files.slice(round * per, (round + 1) * per);
+    for (const [index, runner] of runners.entries()) {
+      let next = 0;
+      const before = cpuSnapshot(lane.s3Pid);
+      const started = performance.now();
+      const inFlight = async (): Promise<void> => {
+        while (next < slice.length) await runner.task(slice[next++]);
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, inFlight));
+      seconds[index] += (performance.now() - started) / 1000;
+      const used = cpuSince(before, cpuSnapshot(lane.s3Pid));
+      cpu[index].nodeMs += used.nodeMs;
+      cpu[index].exiftoolMs += used.exiftoolMs;
+      cpu[index].s3Ms += used.s3Ms;
+    }
+  }
+  const n = lane.files.length;
+  return runners.map((runner, index) => ({
+    contender: runner.contender,
+    corpus: lane.corpus,
+    files: n,
+    filesPerSecond: n / seconds[index],
+    cpuMsPerFile: {
+      nodeMs: cpu[index].nodeMs / n,
+      exiftoolMs: cpu[index].exiftoolMs / n,
+      s3Ms: cpu[index].s3Ms / n,
+    },
+    perFile: runner.means.means(),
+  }));
+}
+
+export class PerFileMeans {
+  private readonly sums: Required<PerFile> = {
+    requests: 0,
+    bytesRead: 0,
+    queuedMs: 0,
+    workerMs: 0,
+    s3WaitMs: 0,
+  };
+  private count = 0;
+  private timed = false;
+
+  add(stats: { requests: number; bytesRead: number }, timing?: ExtractionTiming): void {
+    this.count++;
+    this.sums.requests += stats.requests;
+    this.sums.bytesRead += stats.bytesRead;
+    if (!timing) return;
+    this.timed = true;
+    this.sums.queuedMs += timing.queuedMs;
+    this.sums.workerMs += timing.workerMs;
+    this.sums.s3WaitMs += timing.s3WaitMs;
+  }
+
+  means(): PerFile {
+    const n = Math.max(this.count, 1);
+    const { requests, bytesRead, queuedMs, workerMs, s3WaitMs } = this.sums;
+    const counts = { requests: requests / n, bytesRead: bytesRead / n };
+    if (!this.timed) return counts;
+    return { ...counts, queuedMs: queuedMs / n, workerMs: workerMs / n, s3WaitMs: s3WaitMs / n };
   }
 }
 
-export async function contenderThroughput(
-  contender: Contender,
-  refs: readonly S3ObjectRef[],
-): Promise<Throughput> {
-  const rate = await filesPerSecond(refs, (ref) => contender.run(ref));
-  return { contender: contender.name, files: refs.length, filesPerSecond: rate };
+/** A pool warmed as a running function's would be: one extraction per worker, untimed. */
+async function warmExtractor(
+  s3: S3Client,
+  lane: Lane,
+  range: Partial<RangeReadOptions>,
+): Promise<Extractor> {
+  const extractor = new Extractor({ s3, workers: WORKERS, range });
+  await Promise.all(lane.files.slice(0, WORKERS).map(({ ref }) => extractor.extract(ref)));
+  return extractor;
+}
+
+export async function engineRunner(
+  s3: S3Client,
+  lane: Lane,
+  range: Partial<RangeReadOptions> = {},
+): Promise<Runner> {
+  const extractor = await warmExtractor(s3, lane, range);
+  const means = new PerFileMeans();
+  return {
+    contender: "engine",
+    means,
+    async task({ ref }) {
+      const { timing, stats } = await extractor.extract(ref);
+      means.add(stats, timing);
+    },
+    close: () => extractor.close(),
+  };
+}
+
+/** The engine's pool and worker code on local files: what the engine would do with a free S3. */
+export async function ceilingRunner(
+  s3: S3Client,
+  lane: Lane,
+  range: Partial<RangeReadOptions> = {},
+): Promise<Runner> {
+  const extractor = await warmExtractor(s3, lane, range);
+  const means = new PerFileMeans();
+  return {
+    contender: "ceiling",
+    means,
+    async task({ ref, path }) {
+      const called = performance.now();
+      const source = new LocalFileSource(path);
+      try {
+        const timing = { queuedMs: 0, workerMs: 0, s3WaitMs: 0 };
+        await extractor.pool.run(async (worker) => {
+          const leased = performance.now();
+          timing.queuedMs = leased - called;
+          await worker.extract({ source, ...splitKey(ref), args: [], timeoutMs: 60_000 });
+          timing.workerMs = performance.now() - leased;
+        });
+        means.add(source.stats, timing);
+      } finally {
+        await source.close();
+      }
+    },
+    close: () => extractor.close(),
+  };
+}
+
+/** A design that starts a new exiftool per file: nothing to keep between files. */
+export function contenderRunner(contender: Contender): Runner {
+  const means = new PerFileMeans();
+  return {
+    contender: contender.name,
+    means,
+    async task({ ref }) {
+      means.add(await contender.run(ref));
+    },
+    close: async () => undefined,
+  };
 }

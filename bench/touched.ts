@@ -15,6 +15,15 @@ export class TouchMeter {
   }
 
   async measure(path: string, args: readonly string[] = []): Promise<number> {
+    return (await this.record(path, args)).total;
+  }
+
+  /** The touched ranges themselves, [start, end), in file order. */
+  async ranges(path: string): Promise<[number, number][]> {
+    return (await this.record(path, [])).list.map(([start, end]) => [start, end]);
+  }
+
+  private async record(path: string, args: readonly string[]) {
     const source = new TouchRecordingSource(path);
     try {
       await this.worker.extract({
@@ -24,7 +33,7 @@ export class TouchMeter {
         args,
         timeoutMs: 600_000,
       });
-      return source.touched.total;
+      return source.touched;
     } finally {
       await source.close();
     }

@@ -31,6 +31,16 @@ export interface ExtractorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where an extraction's time went (milliseconds), for the benchmark's breakdown. */
+export interface ExtractionTiming {
+  /** From the call until a worker was free. */
+  queuedMs: number;
+  /** From the worker taking the object until its output was complete. */
+  workerMs: number;
+  /** The part of workerMs with a request to S3 in flight. */
+  s3WaitMs: number;
+}
+
 export interface Extraction {
   /** The object `exiftool -json` prints, byte for byte, with SourceFile = s3://BUCKET/KEY. */
   json: ExifToolJson;
@@ -39,6 +49,7 @@ export interface Extraction {
   object: ObjectInfo;
   stats: ReadStats;
   durationMs: number;
+  timing: ExtractionTiming;
 }
 
 export class Extractor {
@@ -70,6 +81,7 @@ export class Extractor {
     timeoutMs = this.options.defaultTimeoutMs ?? 60_000,
   ): Promise<Extraction> {
     const started = Date.now();
+    const startedAt = performance.now();
     const abort = new AbortController();
     const deadline = setTimeout(() => abort.abort(), timeoutMs);
     const source = new S3RangeSource(this.options.s3, ref, this.options.range, abort.signal);
@@ -79,8 +91,9 @@ export class Extractor {
     source.open().catch(() => undefined);
     try {
       const deadlineAt = started + timeoutMs;
+      const timing: ExtractionTiming = { queuedMs: 0, workerMs: 0, s3WaitMs: 0 };
       // the deadline counts from the call: time spent waiting for a worker is spent
-      const output = await this.pool.run((worker) => {
+      const output = await this.pool.run(async (worker) => {
         const left = deadlineAt - Date.now();
         // not worth starting: the worker would only be killed for it
         if (left < MIN_WORKER_MS) {
@@ -89,7 +102,21 @@ export class Extractor {
             `the ${timeoutMs} ms deadline passed while waiting for a worker`,
           );
         }
-        return worker.extract({ source, directory, fileName, args: this.args, timeoutMs: left });
+        const leased = performance.now();
+        const networkBefore = source.networkMs();
+        timing.queuedMs = leased - startedAt;
+        try {
+          return await worker.extract({
+            source,
+            directory,
+            fileName,
+            args: this.args,
+            timeoutMs: left,
+          });
+        } finally {
+          timing.workerMs = performance.now() - leased;
+          timing.s3WaitMs = source.networkMs() - networkBefore;
+        }
       });
       if (output.sourceError !== undefined || !output.json) {
         throw classifyS3Error(output.sourceError, source.uri);
@@ -101,6 +128,7 @@ export class Extractor {
         object: output.info,
         stats: { ...source.stats },
         durationMs: Date.now() - started,
+        timing,
       };
     } finally {
       clearTimeout(deadline);

@@ -139,7 +139,8 @@ export class ObjectProcessor {
   private async extractEitherKey(object: ObjectCreated, where: S3ObjectRef, timeoutMs: number) {
     const { extractor, logger } = this.deps;
     try {
-      return await extractor.extract(where, timeoutMs);
+      // the announced size lets a small object come whole in one GET
+      return await extractor.extract({ ...where, announcedSize: object.size }, timeoutMs);
     } catch (error) {
       const notFound = error instanceof S3ReadError && error.kind === "NotFound";
       if (!notFound || object.alternateKey === undefined) throw error;
@@ -148,7 +149,7 @@ export class ObjectProcessor {
         alternateKey: object.alternateKey,
       });
       where.key = object.alternateKey;
-      return extractor.extract(where, timeoutMs);
+      return extractor.extract({ ...where, announcedSize: object.size }, timeoutMs);
     }
   }
 

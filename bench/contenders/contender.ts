@@ -1,7 +1,8 @@
 // What each design under test does with one S3 object, measured the same way.
 import type { S3ObjectRef } from "../../function/ranges/s3-range-source";
 
-export type ContenderName = "engine" | "stream" | "download";
+/** ceiling: the engine's pool and worker reading local files (throughput only, see throughput.ts). */
+export type ContenderName = "engine" | "ceiling" | "stream" | "download";
 
 export interface ContenderRun {
   metadata: Record<string, unknown>;

@@ -1,6 +1,16 @@
 // bench/results/latest.md: the targets, the per-file table of the large
 // files, totals for the samples, throughput, the machine and the method.
-import { bytes, CONTENDERS, mib, targets, totals, type Results, type Row } from "../results";
+import {
+  bytes,
+  CONTENDERS,
+  mib,
+  percent,
+  targets,
+  totals,
+  type Results,
+  type Row,
+} from "../results";
+import { costRows, MEMORY_MB, PRICES } from "./cost";
 
 export function renderMarkdown(results: Results): string {
   const { machine, settings } = results;
@@ -36,12 +46,23 @@ export function renderMarkdown(results: Results): string {
     totalsTable(results, "samples"),
     "",
     ...mismatches(results.rows),
-    "## Throughput (small files, 4 in flight)",
+    "## Throughput (4 in flight)",
     "",
-    table(
-      ["Contender", "Files", "Files/s"],
-      results.throughput.map((t) => [t.contender, String(t.files), t.filesPerSecond.toFixed(1)]),
-    ),
+    throughputTable(results),
+    "",
+    THROUGHPUT_NOTE,
+    "",
+    "## Camera photos: GETs per photo",
+    "",
+    ...photoSection(results),
+    "## Cold start",
+    "",
+    ...coldStartSection(results),
+    `## Cost per million objects (${MEMORY_MB} MB arm64, ${PRICES.region}, prices of ${PRICES.date})`,
+    "",
+    costTable(results),
+    "",
+    COST_NOTE,
     "",
     "## Method",
     "",
@@ -55,8 +76,142 @@ const METHOD = `- **engine**: this project's Extractor, one warm worker; the wor
 - **download**: one GetObject of the whole object to a temporary file, then \`exiftool -json FILE\`.
 - **Equal**: the contender's JSON against \`exiftool -json FILE\` on the local copy with the contender's own options (\`-fast\` for stream), ignoring SourceFile, Directory, FileName, FileModifyDate, FileAccessDate, FileInodeChangeDate, FilePermissions.
 - **Touched**: the union of the byte ranges ExifTool reads when the same worker reads the local file: the floor for any reader.
-- **Peak RSS**: VmHWM of the process running ExifTool (/proc/PID/status): for the engine, the Perl worker after the extraction (start-up included); for stream and download, polled every 5 ms while exiftool ran. The Node side (emulator and harness share its process) is not counted.
-- **Throughput**: the samples cycled; engine with a pool of 2 warm workers (warmed before timing), stream with a new process per file; both with 4 files in flight (the engine fetches an object's first range while its file waits for a worker).`;
+- **Peak RSS**: VmHWM of the process running ExifTool (/proc/PID/status): for the engine, the Perl worker after the extraction (start-up included); for stream and download, polled every 5 ms while exiftool ran. The Node side is not counted.
+- **Throughput**: the samples cycled, then the camera photos twice; engine with a pool of 2 warm workers (warmed before timing), ceiling with the same pool reading the local files, stream and download with a new process per file; all with 4 files in flight (the engine fetches an object's first range while its file waits for a worker). The S3 emulator and proxy run in a process of their own.
+- **Photos**: each camera photo read alone by the engine with its size announced as its S3 event would; objects up to the whole-object size come in one GET.
+- **Cold start**: a new Node process loads dist/function/handler.js with the stack's function environment and AWS_LAMBDA_FUNCTION_NAME set (so the handler and the first worker are built at load, as in Lambda's init phase), then is invoked with one message for ExifTool.jpg until the result is stored.`;
+
+const THROUGHPUT_NOTE = `Per file: *queued* waits for a free worker, *worker* holds one (command sent to output complete), *S3 wait* is the part of it with a GET in flight; the rest of *worker* is ExifTool parsing and Node answering its reads. CPU per file is this Node process, the ExifTool processes, and the S3 emulator's process. With 2 workers, files/s ≈ 2000 / worker ms.`;
+
+const COST_NOTE = `Lambda GB-seconds = memory × seconds per object: for photos, 1 ÷ the photo lane's files/s (4 in flight on one instance); for large videos, the mean wall time of one 1 GiB QuickTime file read alone. GETs per object as measured (the stream design's 8 MiB ranges, the download's one GET). Not included, being the same for every design: the invocation ($0.20 per million requests, shared by a batch), the result's PUT, SQS. This machine's 2 cores are not a Lambda's ${MEMORY_MB} MB (about 0.6 vCPU): read the ratios, not the absolute dollars.`;
+
+function ms(value: number | undefined): string {
+  return value === undefined ? "" : `${value.toFixed(1)} ms`;
+}
+
+function throughputTable(results: Results): string {
+  const ceiling = (corpus: string): number =>
+    results.throughput.find((t) => t.corpus === corpus && t.contender === "ceiling")
+      ?.filesPerSecond ?? 0;
+  return table(
+    [
+      "Files",
+      "Contender",
+      "Files/s",
+      "vs ceiling",
+      "GETs/file",
+      "Bytes/file",
+      "Queued",
+      "Worker",
+      "S3 wait",
+      "CPU Node / ExifTool / S3 per file",
+    ],
+    results.throughput.map((t) => {
+      const top = ceiling(t.corpus);
+      const cpu = t.cpuMsPerFile;
+      return [
+        `${t.corpus} (${t.files})`,
+        t.contender,
+        t.filesPerSecond.toFixed(1),
+        top ? percent(t.filesPerSecond / top) : "",
+        t.contender === "ceiling" ? "(disk)" : t.perFile.requests.toFixed(2),
+        bytes(Math.round(t.perFile.bytesRead)),
+        ms(t.perFile.queuedMs),
+        ms(t.perFile.workerMs),
+        ms(t.perFile.s3WaitMs),
+        `${cpu.nodeMs.toFixed(1)} / ${cpu.exiftoolMs.toFixed(1)} / ${cpu.s3Ms.toFixed(1)} ms`,
+      ];
+    }),
+  );
+}
+
+function photoSection(results: Results): string[] {
+  const photos = results.photos;
+  if (!photos.length) return ["Not measured in this run.", ""];
+  const counts = new Map<number, number>();
+  for (const p of photos) counts.set(p.requests, (counts.get(p.requests) ?? 0) + 1);
+  const histogram = [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([gets, n]) => `${gets} GET${gets > 1 ? "s" : ""}: ${n} (${percent(n / photos.length)})`)
+    .join("; ");
+  const reachEnd = photos.filter((p) => p.touchedRanges.at(-1)?.[1] === p.size).length;
+  return [
+    `${photos.length} photos, ${bytes(photos.reduce((s, p) => s + p.size, 0))} in all. ${histogram}.`,
+    "",
+    `ExifTool touches the last bytes of ${reachEnd} of the ${photos.length} photos (its trailer check), after a head of a few KiB to a few hundred: only a GET of the whole object spares the second round trip, so objects announced at or under the whole-object size are read whole.`,
+    "",
+    table(
+      ["Photo", "Size", "Touched ranges", "GETs", "Bytes read", "Wall"],
+      photos.map((p) => [
+        p.file,
+        bytes(p.size),
+        p.touchedRanges.map(([a, b]) => `${a}–${b}`).join(", "),
+        String(p.requests),
+        bytes(p.bytesRead),
+        `${Math.round(p.wallMs)} ms`,
+      ]),
+    ),
+    "",
+  ];
+}
+
+function coldStartSection(results: Results): string[] {
+  const c = results.coldStart;
+  if (!c) return ["Not measured in this run.", ""];
+  return [
+    table(
+      [
+        "Node boot",
+        "Bundle load and init",
+        "First invocation to stored result",
+        "Total",
+        "Worker start (apart)",
+        "Its first parse",
+        "Its second parse",
+      ],
+      [
+        [
+          ms(c.nodeBootMs),
+          ms(c.initMs),
+          ms(c.firstResultMs),
+          ms(c.totalMs),
+          ms(c.workerReadyMs),
+          ms(c.firstParseMs),
+          ms(c.warmParseMs),
+        ],
+      ],
+    ),
+    "",
+    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation still pays for two first times: the SDK's first request (a new connection) and ExifTool's first parse, which loads and compiles the modules of the formats it meets (measured apart on the same object: first parse against second).",
+    "",
+  ];
+}
+
+function costTable(results: Results): string {
+  const usd = (value: number): string => `$${value.toFixed(2)}`;
+  return table(
+    [
+      "Mix",
+      "Design",
+      "Seconds/object",
+      "GB-s per million",
+      "Lambda",
+      "GETs per million",
+      "S3 GETs",
+      "Total",
+    ],
+    costRows(results).map((r) => [
+      r.mix,
+      r.contender,
+      r.secondsPerObject.toFixed(3),
+      Math.round(r.gbSecondsPerMillion).toLocaleString("en-US"),
+      usd(r.lambdaUsd),
+      Math.round(r.getsPerMillion).toLocaleString("en-US"),
+      usd(r.s3Usd),
+      usd(r.lambdaUsd + r.s3Usd),
+    ]),
+  );
+}
 
 function largeTable(results: Results): string {
   const body: string[][] = [];

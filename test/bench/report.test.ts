@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { renderMarkdown } from "../../bench/report/markdown";
 import { axisLabel, renderSvg } from "../../bench/report/svg";
-import { targets, type Results, type Row } from "../../bench/results";
+import { costRows } from "../../bench/report/cost";
+import { targets, type Results, type Row, type Throughput } from "../../bench/results";
 
 const MiB = 1024 * 1024;
 
@@ -57,19 +58,70 @@ const results: Results = {
     { file: "big.m4a", bytesTouched: 1_000 },
   ],
   throughput: [
-    { contender: "engine", files: 50, filesPerSecond: 40 },
-    { contender: "stream", files: 50, filesPerSecond: 10 },
+    lane("samples", "engine", 40, 1),
+    lane("samples", "ceiling", 50, 3),
+    lane("samples", "stream", 10, 1),
+    lane("photos", "engine", 20, 1.5),
+    lane("photos", "download", 5, 1),
   ],
+  photos: [
+    photo("a.jpg", 1, [
+      [0, 9000],
+      [MiB - 64, MiB],
+    ]),
+    photo("b.jpg", 1, [
+      [0, 9000],
+      [MiB - 64, MiB],
+    ]),
+    photo("c.jpg", 2, [[0, 9000]]),
+  ],
+  coldStart: {
+    nodeBootMs: 40,
+    initMs: 120,
+    firstResultMs: 80,
+    totalMs: 240,
+    workerReadyMs: 150,
+    firstParseMs: 90,
+    warmParseMs: 10,
+  },
 };
+
+function lane(
+  corpus: Throughput["corpus"],
+  contender: Throughput["contender"],
+  filesPerSecond: number,
+  requests: number,
+): Throughput {
+  return {
+    corpus,
+    contender,
+    files: 50,
+    filesPerSecond,
+    cpuMsPerFile: { nodeMs: 2, exiftoolMs: 10, s3Ms: 1 },
+    perFile: { requests, bytesRead: 10_000 },
+  };
+}
+
+function photo(
+  file: string,
+  requests: number,
+  touchedRanges: [number, number][],
+): Results["photos"][number] {
+  return { file, size: MiB, requests, bytesRead: MiB, wallMs: 30, touchedRanges };
+}
 
 describe("bench: targets and reports", () => {
   it("works out each target from the rows", () => {
-    const [share, bound, speed, memory] = targets(results);
+    const [share, bound, speed, ofCeiling, oneGet, memory] = targets(results);
     expect(share.met).to.equal(true); // 200 kB of 1 GiB + 1 MiB
     expect(bound.met).to.equal(false);
     expect(bound.actual).to.contain("over: big.m4a");
     expect(speed.actual).to.match(/^4\.0×/);
     expect(speed.met).to.equal(false);
+    expect(ofCeiling.actual).to.match(/^80\.0%/);
+    expect(ofCeiling.met).to.equal(true);
+    expect(oneGet.actual).to.equal("66.7%");
+    expect(oneGet.met).to.equal(false);
     expect(memory.met).to.equal(false); // +50%
     expect(memory.actual).to.match(/^\+50\.0%/);
   });
@@ -80,6 +132,26 @@ describe("bench: targets and reports", () => {
     expect(markdown).to.contain("| Small files: engine files/s ÷ stream files/s | ≥ 10× | 4.0×");
     expect(markdown).to.contain("| big.m4a | 1.00 GiB | 1000 B | engine | 97.7 KiB | 100.00× |");
     expect(markdown).to.contain("- stream differ in FileSize (2): small.m4a, big.m4a");
+    expect(markdown).to.contain("| samples (50) | engine | 40.0 | 80.0% |");
+    expect(markdown).to.contain("1 GET: 2 (66.7%); 2 GETs: 1 (33.3%)");
+    expect(markdown).to.contain("last bytes of 2 of the 3 photos");
+    expect(markdown).to.contain(
+      "| 40.0 ms | 120.0 ms | 80.0 ms | 240.0 ms | 150.0 ms | 90.0 ms | 10.0 ms |",
+    );
+  });
+
+  it("prices a million objects from the lanes' files/s and the videos' wall times", () => {
+    const rows = costRows(results);
+    const engine = rows.find((r) => r.mix === "photos" && r.contender === "engine")!;
+    // 1 GB for 1/20 s per object; 1.5 GETs per object
+    expect(engine.gbSecondsPerMillion).to.be.closeTo(50_000, 1e-6);
+    expect(engine.lambdaUsd).to.be.closeTo(50_000 * 0.0000133334, 1e-9);
+    expect(engine.s3Usd).to.be.closeTo(1.5 * 0.4, 1e-9);
+    // no stream lane on photos, and no 1 GiB video in these rows: nothing invented
+    expect(rows.map((r) => `${r.mix} ${r.contender}`)).to.deep.equal([
+      "photos engine",
+      "photos download",
+    ]);
   });
 
   it("draws three bars and a touched mark per file on a log axis", () => {

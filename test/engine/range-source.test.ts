@@ -17,8 +17,48 @@ describe("S3 range source", function () {
   });
   after(() => local.stop());
 
-  const source = (options: ConstructorParameters<typeof S3RangeSource>[2] = {}): S3RangeSource =>
-    new S3RangeSource(local.s3, { bucket: "ranges", key: "data.bin" }, options);
+  const source = (
+    options: ConstructorParameters<typeof S3RangeSource>[2] = {},
+    announcedSize?: number,
+  ): S3RangeSource =>
+    new S3RangeSource(local.s3, { bucket: "ranges", key: "data.bin", announcedSize }, options);
+
+  it("reads an object announced at or under the whole-object size in its first GET", async () => {
+    const whole = source({ firstReadBytes: 32 * KiB, wholeObjectBytes: 1024 * KiB }, data.length);
+    expect(await whole.read(0, 100)).to.deep.equal(data.subarray(0, 100));
+    // the trailer check a photo ends with: served from the same GET
+    expect(await whole.read(data.length - 64, 64)).to.deep.equal(data.subarray(-64));
+    expect(whole.stats).to.deep.equal({ requests: 1, bytesRead: data.length });
+  });
+
+  it("keeps the first read small for an object announced larger, or not announced", async () => {
+    for (const ranged of [
+      source({ firstReadBytes: 32 * KiB, wholeObjectBytes: 512 * KiB }, data.length),
+      source({ firstReadBytes: 32 * KiB, wholeObjectBytes: 1024 * KiB }),
+    ]) {
+      await ranged.read(0, 100);
+      await ranged.read(data.length - 64, 64);
+      expect(ranged.stats).to.deep.equal({ requests: 2, bytesRead: 48 * KiB });
+    }
+  });
+
+  it("trusts the object over a stale announced size", async () => {
+    // announced 100 KiB (since replaced by 1 MiB): the first GET asks for 112 KiB, the rest follows
+    const stale = source({ blockSize: 16 * KiB, wholeObjectBytes: 1024 * KiB }, 100 * KiB);
+    expect((await stale.open()).size).to.equal(data.length);
+    expect(await stale.read(data.length - 64, 64)).to.deep.equal(data.subarray(-64));
+    expect(stale.stats).to.deep.equal({ requests: 2, bytesRead: 112 * KiB + 16 * KiB });
+  });
+
+  it("counts the time with a request in flight", async () => {
+    const timed = source({ firstReadBytes: 16 * KiB });
+    expect(timed.networkMs()).to.equal(0);
+    await timed.read(0, 100);
+    const afterFirst = timed.networkMs();
+    expect(afterFirst).to.be.greaterThan(0);
+    await timed.read(0, 100); // cached: no request, no time
+    expect(timed.networkMs()).to.equal(afterFirst);
+  });
 
   it("takes the size and ETag from the first ranged GET, and serves headers from it", async () => {
     const ranged = source({ blockSize: 16 * KiB, firstReadBytes: 32 * KiB });
