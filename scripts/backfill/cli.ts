@@ -1,10 +1,10 @@
 // `npm run backfill -- (--stack NAME | --outputs FILE | --endpoint URL)
 //   (--missing | --stale | --all) [--prefix P] [--dry-run] [--concurrency N] [--poll S]`
+import type { CliIo as TerminalIo } from "../ops/run-cli";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { createS3Client } from "../../function/ranges/s3-client";
 import { parseArgs, seconds, sleep, UsageError } from "../ops/args";
-import type { ProgressOutput } from "../ops/progress";
 import { readOutputs } from "../ops/stack-outputs";
 import { backfill, type BackfillDeps } from "./backfill";
 import type { Selection } from "./selection";
@@ -29,10 +29,7 @@ export interface AwsClients {
   s3control: S3ControlClient;
 }
 
-export interface CliIo {
-  print: (line: string) => void;
-  progress: ProgressOutput;
-  error: (line: string) => void;
+export interface CliIo extends TerminalIo {
   awsClients?: (region: string) => AwsClients;
 }
 

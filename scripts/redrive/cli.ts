@@ -1,8 +1,9 @@
 // `npm run redrive -- (--stack NAME | --outputs FILE | --endpoint URL) [--dry-run] [--poll S]`:
 // the dead-letter queue's messages back to the work queue.
+import type { CliIo as TerminalIo } from "../ops/run-cli";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { parseArgs, seconds, sleep, UsageError } from "../ops/args";
-import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress";
+import { ProgressLine, progressBar } from "../ops/progress";
 import { readOutputs } from "../ops/stack-outputs";
 import { followMoveTask, startMoveTask } from "./move-task";
 import { moveMessages, queueDepth } from "./receive-loop";
@@ -14,10 +15,7 @@ export const USAGE = `usage: npm run redrive -- TARGET [--dry-run] [--poll SECON
   --dry-run        only count the dead-letter queue's messages
   --poll SECONDS   how often to check progress (default 5)`;
 
-export interface CliIo {
-  print: (line: string) => void;
-  progress: ProgressOutput;
-  error: (line: string) => void;
+export interface CliIo extends TerminalIo {
   /** The SQS client for a deployed stack; tests pass their own. */
   awsSqs?: (region: string) => SQSClient;
 }

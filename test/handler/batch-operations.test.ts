@@ -10,9 +10,10 @@ import type {
   BatchOperationsEvent,
   BatchOperationsTask,
 } from "../../function/events/batch-operations";
-import { createHandler, type HandlerRuntime } from "../../function/handler";
+import type { HandlerRuntime } from "../../function/handler";
+import { localHandler } from "../support/local-handler";
 import { CORPUS_DIR } from "../../samples/synthetic";
-import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
+import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { fixture, lambdaContext } from "../support/sqs-event";
 import { capturingStdout, jsonLines } from "../support/stdout";
 
@@ -50,18 +51,10 @@ describe("Lambda handler, S3 Batch Operations", function () {
   }
 
   before(async () => {
-    process.env.AWS_ACCESS_KEY_ID ??= TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY ??= TEST_CREDENTIALS.secretAccessKey;
     local = await startLocalS3(["uploads", "results", "otherbucket"]);
-    runtime = createHandler({
-      ...process.env,
-      AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
-      AWS_REGION: "us-east-1",
-      UPLOAD_BUCKETS: "uploads",
-      RESULTS_BUCKET: "results",
+    runtime = localHandler(local, {
       EXIFTOOL_WORKERS: "2",
       EXIFTOOL_OPTIONS: JSON.stringify(["-G1"]),
-      POWERTOOLS_SERVICE_NAME: "s3-exiftool-test",
     });
   });
   afterEach(() => {

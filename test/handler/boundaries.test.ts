@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { createHandler, type HandlerRuntime } from "../../function/handler";
+import type { HandlerRuntime } from "../../function/handler";
+import { localHandler } from "../support/local-handler";
 import { CORPUS_DIR } from "../../samples/synthetic";
-import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
+import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from "../support/sqs-event";
 import { capturingStdout, jsonLines } from "../support/stdout";
 
@@ -23,18 +24,8 @@ describe("Lambda handler, boundaries", function () {
     sqsEvent([sqsRecord(s3Notification([{ bucket, encodedKey: key }]), messageId)]);
 
   before(async () => {
-    process.env.AWS_ACCESS_KEY_ID ??= TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY ??= TEST_CREDENTIALS.secretAccessKey;
     local = await startLocalS3(["uploads", "results", "otherbucket"]);
-    runtime = createHandler({
-      ...process.env,
-      AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
-      AWS_REGION: "us-east-1",
-      UPLOAD_BUCKETS: "uploads",
-      RESULTS_BUCKET: "results",
-      EXIFTOOL_WORKERS: "1",
-      POWERTOOLS_SERVICE_NAME: "s3-exiftool-test",
-    });
+    runtime = localHandler(local, { EXIFTOOL_WORKERS: "1" });
   });
   afterEach(() => {
     local.proxy.fault = undefined;

@@ -8,10 +8,11 @@ import { PassThrough } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { runExtract } from "../../cli/extract";
-import { createHandler, type HandlerRuntime } from "../../function/handler";
+import type { HandlerRuntime } from "../../function/handler";
+import { localHandler } from "../support/local-handler";
 import { CORPUS_DIR } from "../../samples/synthetic";
 import { comparableLines, exiftoolText } from "../support/local-exiftool";
-import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
+import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from "../support/sqs-event";
 import { capturingStdout } from "../support/stdout";
 
@@ -34,22 +35,13 @@ describe("results keep ExifTool's JSON text", function () {
   };
 
   before(async () => {
-    process.env.AWS_ACCESS_KEY_ID ??= TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY ??= TEST_CREDENTIALS.secretAccessKey;
     local = await startLocalS3(["uploads", "results"]);
     dir = mkdtempSync(join(tmpdir(), "s3-exiftool-exact-"));
     for (const [name, body] of Object.entries(files)) {
       await local.put("uploads", name, body);
       writeFileSync(join(dir, name), body);
     }
-    runtime = createHandler({
-      ...process.env,
-      AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
-      AWS_REGION: "us-east-1",
-      UPLOAD_BUCKETS: "uploads",
-      RESULTS_BUCKET: "results",
-      EXIFTOOL_WORKERS: "1",
-    });
+    runtime = localHandler(local, { EXIFTOOL_WORKERS: "1" });
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
