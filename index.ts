@@ -19,3 +19,7 @@ export const logGroupName = outputs.logGroupName;
 export const eventBusName = outputs.eventBusName;
 export const eventSource = outputs.eventSource;
 export const eventDetailType = outputs.eventDetailType;
+// Undefined unless the release pipeline is configured.
+export const releasePipelineName = outputs.releasePipelineName;
+export const releasePipelineUrl = outputs.releasePipelineUrl;
+export const releaseTopicArn = outputs.releaseTopicArn;

@@ -9,6 +9,7 @@ import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
 import { Pipeline } from "./pipeline";
+import { ReleasePipeline } from "./release/release-pipeline";
 
 /** The exiftool-vendored.pl version that package.json pins exactly. */
 export function packageExiftoolVersion(root = PROJECT_ROOT): string {
@@ -43,6 +44,10 @@ export interface StackOutputs {
   eventBusName: string | undefined;
   eventSource: string | undefined;
   eventDetailType: string | undefined;
+  // Only with `releasePipeline` set.
+  releasePipelineName: pulumi.Output<string> | undefined;
+  releasePipelineUrl: pulumi.Output<string> | undefined;
+  releaseTopicArn: pulumi.Output<string> | undefined;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
@@ -69,6 +74,15 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     email: settings.alarmEmail,
   });
 
+  const release =
+    settings.releasePipeline &&
+    new ReleasePipeline(`${prefix}-release`, {
+      settings,
+      release: settings.releasePipeline,
+      stack,
+      repository: image.repository,
+    });
+
   const events = settings.enableEventBridge;
   return {
     uploadBucketName: pipeline.uploadBucket.name,
@@ -86,5 +100,8 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     eventBusName: events ? settings.eventBusName : undefined,
     eventSource: events ? EVENT_SOURCE : undefined,
     eventDetailType: events ? EVENT_DETAIL_TYPE : undefined,
+    releasePipelineName: release ? release.pipeline.name : undefined,
+    releasePipelineUrl: release ? release.consoleUrl : undefined,
+    releaseTopicArn: release ? release.topic.arn : undefined,
   };
 }
