@@ -34,7 +34,7 @@ function main(): number {
     strict: true,
   });
   const skip = new Set(values.skip);
-  const spec = loadBuildspec(path.join(ROOT, values.buildspec!));
+  const spec = loadBuildspec(path.resolve(ROOT, values.buildspec!));
   if (
     process.env[NESTED] &&
     spec.commands.some((c) => c.command === "npm test" && !skip.has(c.command))

@@ -365,7 +365,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       child,
     );
     this.schedule = new VersionSchedule(
-      `${name}-versions`,
+      `${name}-schedule`,
       {
         expression: release.schedule,
         projectName: this.versionCheck.project.name,

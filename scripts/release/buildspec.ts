@@ -39,7 +39,9 @@ export function parseBuildspec(text: string, file: string): Buildspec {
   for (const phase of PHASES) {
     for (const command of raw.phases?.[phase]?.commands ?? []) {
       if (typeof command !== "string") {
-        throw new Error(`${file}: ${phase} has a command that is not a string`);
+        throw new Error(
+          `${file}: ${phase} has a command that YAML reads as ${JSON.stringify(command)}, not a string (quote it)`,
+        );
       }
       commands.push({ phase, command: command.trim() });
     }
