@@ -239,6 +239,7 @@ export function deployPolicy(access: DeployAccess): Document {
         "s3:GetBucketRequestPayment",
         "s3:GetBucketLogging",
         "s3:GetLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
         "s3:GetReplicationConfiguration",
         "s3:GetEncryptionConfiguration",
         "s3:PutEncryptionConfiguration",

@@ -89,6 +89,18 @@ describe("release buildspecs", () => {
     expect(spec.artifacts).to.deep.equal(["**/*"]);
   });
 
+  it("build: provides the tests' sample files where CodeBuild has none, pinned by commit", () => {
+    const spec = load(BUILDSPECS.build);
+    const fetch = commands(spec).find((c) => c.includes("t/images"))!;
+    expect(fetch).to.match(/^if \[ ! -d \.\.\/shared\/corpus\/exiftool-samples \]; then\n/);
+    expect(fetch).to.include('fetch --quiet --depth 1 origin "$EXIFTOOL_SAMPLES_COMMIT"');
+    const corpusReadme = join(ROOT, "..", "shared", "corpus", "README.md");
+    expect(spec.variables.EXIFTOOL_SAMPLES_COMMIT).to.match(/^[0-9a-f]{40}$/);
+    // the same commit as the corpus this suite reads
+    expect(readFileSync(corpusReadme, "utf8")).to.include(spec.variables.EXIFTOOL_SAMPLES_COMMIT!);
+    expect(indexOf(spec, /t\/images/)).to.be.lessThan(indexOf(spec, /^npm test$/));
+  });
+
   it("deploy: pulumi up on the target stack, then the smoke test on its outputs", () => {
     const spec = load(BUILDSPECS.deploy);
     const up = indexOf(spec, /^pulumi up --stack "\$PULUMI_STACK" --yes --non-interactive/);
@@ -115,7 +127,16 @@ describe("release buildspecs", () => {
 
   it("says which commands need AWS or Docker, so a local run can skip them", () => {
     const needs = commands(load(BUILDSPECS.build)).map(needsOf);
-    expect(needs).to.deep.equal([undefined, undefined, "aws", undefined, "docker", "aws", "aws"]);
+    expect(needs).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+      "aws",
+      undefined,
+      "docker",
+      "aws",
+      "aws",
+    ]);
     expect(needsOf("npm run versions")).to.equal(undefined);
     expect(needsOf("docker buildx build .")).to.equal("docker");
     expect(needsOf('echo "$(aws sts get-caller-identity)"')).to.equal("aws");
