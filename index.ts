@@ -19,6 +19,16 @@ export const logGroupName = outputs.logGroupName;
 export const eventBusName = outputs.eventBusName;
 export const eventSource = outputs.eventSource;
 export const eventDetailType = outputs.eventDetailType;
+// For `npm run backfill` and the operators (README, "Existing objects").
+export const accountId = outputs.accountId;
+export const region = outputs.region;
+export const batchOperationsRoleArn = outputs.batchOperationsRoleArn;
+export const filterPrefix = outputs.filterPrefix;
+export const filterSuffix = outputs.filterSuffix;
+export const exiftoolVersion = outputs.exiftoolVersion;
+export const exiftoolOptions = outputs.exiftoolOptions;
+export const dashboardName = outputs.dashboardName;
+export const dashboardUrl = outputs.dashboardUrl;
 // Undefined unless the release pipeline is configured.
 export const releasePipelineName = outputs.releasePipelineName;
 export const releasePipelineUrl = outputs.releasePipelineUrl;

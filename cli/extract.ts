@@ -16,8 +16,13 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE =
-  "usage: npm run extract -- s3://BUCKET/KEY [more ...] [--stats] [-- EXIFTOOL_OPTIONS]";
+const USAGE = `usage: npm run extract -- s3://BUCKET/KEY [more ...] [--stats] [-- EXIFTOOL_OPTIONS]
+  Prints one JSON array like \`exiftool -json\`, one object per argument, in order;
+  an object that fails appears with an Error tag, and the exit code is 1.
+  --stats            one JSON line per object on stderr: key, objectSize, bytesRead, requests, ms
+  EXIFTOOL_OPTIONS   reading and formatting options (-G1, -n, -a, ...); the rest are refused
+  Credentials and region come from the AWS SDK's default chain; AWS_ENDPOINT_URL_S3
+  (or AWS_ENDPOINT_URL) points it at another S3-compatible server.`;
 
 function parseUri(uri: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
@@ -28,14 +33,21 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
   const split = argv.indexOf("--");
   const own = split < 0 ? argv : argv.slice(0, split);
   const exiftoolOptions = split < 0 ? [] : argv.slice(split + 1);
+  if (own.includes("--help") || own.includes("-h")) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const stats = own.includes("--stats");
-  const uris = own.filter((arg) => arg !== "--stats");
+  const unknown = own.filter((arg) => arg.startsWith("-") && arg !== "--stats");
+  const uris = own.filter((arg) => !arg.startsWith("-"));
   const refs = uris.map(parseUri);
   const bad = uris.filter((_, i) => !refs[i]);
-  if (uris.length === 0 || bad.length > 0) {
-    io.stderr.write(
-      `${bad.length ? `not an s3://BUCKET/KEY URI: ${bad.join(", ")}\n` : ""}${USAGE}\n`,
-    );
+  if (uris.length === 0 || bad.length > 0 || unknown.length > 0) {
+    const problems = [
+      ...unknown.map((arg) => `unknown option ${arg} (ExifTool options go after --)`),
+      ...(bad.length ? [`not an s3://BUCKET/KEY URI: ${bad.join(", ")}`] : []),
+    ];
+    io.stderr.write(problems.map((problem) => `${problem}\n`).join("") + `${USAGE}\n`);
     return 2;
   }
 

@@ -5,6 +5,8 @@ import { availableParallelism } from "node:os";
 import { OptionError, validateExiftoolOptions } from "./exiftool/options";
 
 export interface FunctionConfig {
+  /** The only buckets a message may name; any other is refused without a read. */
+  uploadBuckets: string[];
   resultsBucket: string;
   resultsPrefix: string;
   /** Publish an EventBridge event per result when set. */
@@ -61,11 +63,30 @@ function exiftoolOptions(raw: string | undefined): string[] {
   }
 }
 
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function uploadBuckets(raw: string | undefined): string[] {
+  const names = (raw ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) {
+    throw new ConfigError(
+      "UPLOAD_BUCKETS is not set: name the bucket(s) uploads arrive in, comma-separated",
+    );
+  }
+  const bad = names.find((name) => !BUCKET_NAME.test(name));
+  if (bad !== undefined) {
+    throw new ConfigError(`UPLOAD_BUCKETS: ${JSON.stringify(bad)} is not a valid bucket name`);
+  }
+  return names;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   const resultsBucket = env.RESULTS_BUCKET;
   if (!resultsBucket)
     throw new ConfigError("RESULTS_BUCKET is not set: name the bucket results are written to");
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(resultsBucket)) {
+  if (!BUCKET_NAME.test(resultsBucket)) {
     throw new ConfigError(
       `RESULTS_BUCKET ${JSON.stringify(resultsBucket)} is not a valid bucket name`,
     );
@@ -78,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   }
   const maxRssMb = integer(env, "MAX_WORKER_RSS_MB", 0, 0, 10_240);
   return {
+    uploadBuckets: uploadBuckets(env.UPLOAD_BUCKETS),
     resultsBucket,
     resultsPrefix,
     eventBusName: env.EVENT_BUS_NAME || undefined,

@@ -9,8 +9,9 @@ import {
   type S3ObjectRef,
 } from "./ranges/s3-range-source";
 import { classifyS3Error } from "./ranges/s3-errors";
+import type { ExifToolJson } from "./exiftool/exiftool-json";
 import { validateExiftoolOptions } from "./exiftool/options";
-import { WorkerError } from "./exiftool/exiftool-worker";
+import { OBJECT_PATH, WorkerError } from "./exiftool/exiftool-worker";
 import { WorkerPool } from "./exiftool/worker-pool";
 
 /** Less time than this left when a worker frees up: fail the object, spare the worker. */
@@ -24,14 +25,16 @@ export interface ExtractorOptions {
   exiftoolOptions?: readonly string[];
   /** Per-object deadline when the caller gives none. */
   defaultTimeoutMs?: number;
-  /** Kill and replace a worker whose memory passes this. */
-  maxWorkerRssBytes?: number;
+  /** Each worker process's memory limit, enforced by the kernel. */
+  maxWorkerMemoryBytes?: number;
   range?: Partial<RangeReadOptions>;
   env?: NodeJS.ProcessEnv;
 }
 
 export interface Extraction {
-  /** As `exiftool -json` prints it, with SourceFile = s3://BUCKET/KEY. */
+  /** The object `exiftool -json` prints, byte for byte, with SourceFile = s3://BUCKET/KEY. */
+  json: ExifToolJson;
+  /** The same, parsed: for reading fields, never for writing results. */
   metadata: Record<string, unknown>;
   object: ObjectInfo;
   stats: ReadStats;
@@ -47,7 +50,7 @@ export class Extractor {
     this.pool = new WorkerPool({
       size: options.workers,
       env: options.env,
-      maxRssBytes: options.maxWorkerRssBytes,
+      maxMemoryBytes: options.maxWorkerMemoryBytes,
       readWindowBytes: options.range?.blockSize ?? DEFAULT_RANGE_READ_OPTIONS.blockSize,
     });
   }
@@ -88,9 +91,13 @@ export class Extractor {
         }
         return worker.extract({ source, directory, fileName, args: this.args, timeoutMs: left });
       });
-      if (output.sourceError !== undefined) throw classifyS3Error(output.sourceError, source.uri);
+      if (output.sourceError !== undefined || !output.json) {
+        throw classifyS3Error(output.sourceError, source.uri);
+      }
+      const json = output.json.withSourceFile(OBJECT_PATH, source.uri);
       return {
-        metadata: { ...output.metadata, SourceFile: source.uri },
+        json,
+        metadata: json.value,
         object: output.info,
         stats: { ...source.stats },
         durationMs: Date.now() - started,

@@ -1,7 +1,9 @@
-// Lambda entry point: SQS batches of S3 notifications in, one stored result
-// per object out, and a partial batch response naming exactly the messages
-// to retry (Powertools batch utility; the event source mapping must enable
-// ReportBatchItemFailures).
+// Lambda entry point for two event sources. SQS batches of S3 notifications:
+// one stored result per object, and a partial batch response naming exactly
+// the messages to retry (Powertools batch utility; the event source mapping
+// must enable ReportBatchItemFailures). S3 Batch Operations invocations: one
+// result per task, Succeeded, TemporaryFailure or PermanentFailure. What a
+// failure means is decided in one place, outcomes/failure-policy.ts.
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -9,14 +11,35 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { concurrencyLimit } from "./concurrency-limit";
 import { loadConfig } from "./config";
+import {
+  batchResponse,
+  checkInvocation,
+  isBatchOperationsEvent,
+  parseTask,
+  taskResult,
+  type BatchOperationsEvent,
+  type BatchOperationsResponse,
+  type BatchOperationsTask,
+  type BatchOperationsTaskResult,
+} from "./events/batch-operations";
 import { parseMessage } from "./events/object-created";
 import { Extractor } from "./extractor";
-import { ObjectProcessor } from "./object-processor";
+import { ObjectProcessor, type Outcome } from "./object-processor";
+import { judge } from "./outcomes/failure-policy";
+import { reportVerdict } from "./outcomes/report";
 import { createS3Client } from "./ranges/s3-client";
 import { EventPublisher } from "./results/event-publisher";
 import { S3ResultSink } from "./results/s3-result-sink";
 
-export type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+export interface Handler {
+  (event: SQSEvent, context: Context): Promise<SQSBatchResponse>;
+  (event: BatchOperationsEvent, context: Context): Promise<BatchOperationsResponse>;
+}
+
+type AnyEventHandler = (
+  event: SQSEvent | BatchOperationsEvent,
+  context: Context,
+) => Promise<SQSBatchResponse | BatchOperationsResponse>;
 
 export interface HandlerRuntime {
   handler: Handler;
@@ -37,12 +60,13 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     s3,
     workers: config.workers,
     exiftoolOptions: config.exiftoolOptions,
-    maxWorkerRssBytes: config.maxWorkerRssBytes,
+    maxWorkerMemoryBytes: config.maxWorkerRssBytes,
     env,
   });
   const processor = new ObjectProcessor({
     config,
     extractor,
+    s3,
     sink: new S3ResultSink(s3, config.resultsBucket, config.resultsPrefix),
     publisher: config.eventBusName
       ? new EventPublisher(
@@ -61,9 +85,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
   const limit = concurrencyLimit(2 * config.workers);
   const batch = new BatchProcessor(EventType.SQS);
 
-  const handler: Handler = async (event, context) => {
-    logger.addContext(context);
-    // also keeps Powertools from printing its plain-text "no metrics" warning
+  const sqsBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     metrics.addMetric("MessagesReceived", MetricUnit.Count, event.Records.length);
     const remainingMs = (): number => context.getRemainingTimeInMillis();
     const recordHandler = async (record: SQSRecord): Promise<void> => {
@@ -71,7 +93,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       try {
         message = parseMessage(record.body);
       } catch (error) {
-        logger.error("malformed message", { messageId: record.messageId, error: error as Error });
+        reportVerdict(logger, metrics, judge(error), { messageId: record.messageId }, error);
         throw error;
       }
       if (message.kind === "test") {
@@ -84,22 +106,84 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       }
       for (const reason of message.skipped)
         logger.info("record skipped", { messageId: record.messageId, reason });
-      await Promise.all(
+      const outcomes = await Promise.all(
         message.objects.map((object) => limit(() => processor.process(object, remainingMs))),
       );
+      // the message fails (and so returns, or ends in the DLQ) unless each of
+      // its objects was stored or acknowledged
+      const failed = outcomes.find(
+        (outcome) => outcome.failure && outcome.failure.verdict.disposition !== "acknowledge",
+      );
+      if (failed) throw failed.failure!.error;
     };
+    return processPartialResponse(event, recordHandler, batch, {
+      context,
+      // a fully failed batch is reported like any other, not thrown, so the
+      // same messages are retried either way and the logs say why
+      throwOnFullBatchFailure: false,
+    });
+  };
+
+  const answer = (task: BatchOperationsTask, outcome: Outcome): BatchOperationsTaskResult => {
+    const location = outcome.stored && `s3://${outcome.stored.bucket}/${outcome.stored.key}`;
+    if (!outcome.failure) return taskResult(task.taskId, "Succeeded", location!);
+    const { verdict } = outcome.failure;
+    const reason = location ? `${verdict.reason}; result at ${location}` : verdict.reason;
+    return taskResult(
+      task.taskId,
+      verdict.disposition === "retry" ? "TemporaryFailure" : "PermanentFailure",
+      `${verdict.failureType}: ${reason}`,
+    );
+  };
+
+  const batchOperations = async (
+    event: BatchOperationsEvent,
+    context: Context,
+  ): Promise<BatchOperationsResponse> => {
+    // an invocation that cannot be answered is an invocation error: the job records it
+    checkInvocation(event);
+    metrics.addMetric("BatchTasksReceived", MetricUnit.Count, event.tasks.length);
+    const remainingMs = (): number => context.getRemainingTimeInMillis();
+    const job = { jobId: event.job?.id, invocationId: event.invocationId };
+    const results = await Promise.all(
+      event.tasks.map(async (task) => {
+        const fields = { ...job, taskId: task.taskId };
+        let object;
+        try {
+          object = parseTask(task, event.invocationSchemaVersion);
+        } catch (error) {
+          const verdict = judge(error);
+          reportVerdict(logger, metrics, verdict, fields, error);
+          return taskResult(
+            task.taskId,
+            "PermanentFailure",
+            `${verdict.failureType}: ${verdict.reason}`,
+          );
+        }
+        const outcome = await limit(() => processor.process(object, remainingMs));
+        return answer(task, outcome);
+      }),
+    );
+    logger.info("batch operations tasks answered", {
+      ...job,
+      userArguments: event.job?.userArguments ?? undefined,
+      results: results.map(({ taskId, resultCode }) => ({ taskId, resultCode })),
+    });
+    return batchResponse(event, results);
+  };
+
+  const handler: AnyEventHandler = async (event, context) => {
+    logger.addContext(context);
     try {
-      return await processPartialResponse(event, recordHandler, batch, {
-        context,
-        // a fully failed batch is reported like any other, not thrown, so the
-        // same messages are retried either way and the logs say why
-        throwOnFullBatchFailure: false,
-      });
+      return isBatchOperationsEvent(event)
+        ? await batchOperations(event, context)
+        : await sqsBatch(event, context);
     } finally {
+      // also keeps Powertools from printing its plain-text "no metrics" warning
       metrics.publishStoredMetrics();
     }
   };
-  return { handler, extractor, close: () => extractor.close() };
+  return { handler: handler as Handler, extractor, close: () => extractor.close() };
 }
 
 let runtime: HandlerRuntime | undefined;
@@ -114,7 +198,8 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
 }
 
 /** The function's CMD: `handler.handler`. Configuration is read on the first (cold) invocation. */
-export const handler: Handler = (event, context) => {
+const dispatch: AnyEventHandler = (event, context) => {
   runtime ??= createHandler();
-  return runtime.handler(event, context);
+  return (runtime.handler as AnyEventHandler)(event, context);
 };
+export const handler = dispatch as Handler;

@@ -1,26 +1,38 @@
 // What happens to one announced object: extract, store, announce; or say
-// clearly why nothing was stored. Throwing fails the SQS message that carried
-// the object, so it is retried on its own and parked in the DLQ in the end.
+// clearly why nothing was stored. It never throws: every object ends in an
+// Outcome, judged by the failure policy (outcomes/failure-policy.ts), which
+// each event source answers in its own terms.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { FunctionConfig } from "./config";
 import type { ObjectCreated } from "./events/object-created";
 import type { Extractor } from "./extractor";
+import { DeadlineError } from "./outcomes/deadline";
+import { judge, type Verdict } from "./outcomes/failure-policy";
+import { RefusedObjectError } from "./outcomes/refusal";
+import { reportVerdict } from "./outcomes/report";
+import { headObject } from "./ranges/object-head";
 import { S3ReadError } from "./ranges/s3-errors";
+import type { S3ObjectRef } from "./ranges/s3-range-source";
 import type { EventPublisher } from "./results/event-publisher";
-import { buildResult } from "./results/result-record";
-import type { S3ResultSink } from "./results/s3-result-sink";
+import { buildResult, type ExiftoolRun, type ResultRecord } from "./results/result-record";
+import type { S3ResultSink, StoredResult } from "./results/s3-result-sink";
 
-export type Outcome = "stored" | "deleted-before-read" | "results-prefix";
-
-/** The Lambda deadline came too close to start an extraction: retry later. */
-export class DeadlineError extends Error {
-  override readonly name = "DeadlineError";
+export interface Outcome {
+  /** The object as read: `key` is the reading that was found, if the event offered two. */
+  object: S3ObjectRef;
+  /** Where a result was written, if one was (an archived object gets one too). */
+  stored?: StoredResult;
+  /** Why the object was not extracted; absent when it was. */
+  failure?: { verdict: Verdict; error: unknown };
 }
 
 export interface ProcessorDeps {
   config: FunctionConfig;
   extractor: Extractor;
+  /** For the HEAD that describes an archived object. */
+  s3: S3Client;
   sink: S3ResultSink;
   publisher?: EventPublisher;
   logger: Logger;
@@ -31,28 +43,107 @@ const MIN_EXTRACTION_MS = 1_000;
 
 const unquote = (eTag?: string): string | undefined => eTag?.replace(/"/g, "");
 
-export function failureType(error: unknown): string {
-  if (error instanceof S3ReadError) return error.kind;
-  if (error instanceof Error && "kind" in error) return String((error as { kind: unknown }).kind);
-  return error instanceof Error ? error.name : "Unknown";
-}
-
 export class ObjectProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  /** Extracts `where`, or the event's other reading of the key if that is the one that exists (then `where.key` becomes it). */
-  private async extractEitherKey(
+  async process(object: ObjectCreated, remainingMs: () => number): Promise<Outcome> {
+    const where: S3ObjectRef = { bucket: object.bucket, key: object.key };
+    if (object.readVersionId !== undefined) where.versionId = object.readVersionId;
+    try {
+      this.refuse(where);
+      return await this.extractAndStore(object, where, remainingMs);
+    } catch (error) {
+      return this.fail(where, error);
+    }
+  }
+
+  private async fail(where: S3ObjectRef, error: unknown): Promise<Outcome> {
+    let failure = error;
+    let stored: StoredResult | undefined;
+    if (error instanceof S3ReadError && error.kind === "Archived") {
+      try {
+        stored = await this.storeArchived(where, error);
+      } catch (writeError) {
+        // no record says the object is archived: that failure decides instead
+        failure = writeError;
+      }
+    }
+    const verdict = judge(failure);
+    const fields = stored ? { ...where, result: `s3://${stored.bucket}/${stored.key}` } : where;
+    reportVerdict(this.deps.logger, this.deps.metrics, verdict, { ...fields }, failure);
+    return { object: where, stored, failure: { verdict, error: failure } };
+  }
+
+  /** Objects the function will not read, whatever S3 would answer. */
+  private refuse(where: S3ObjectRef): void {
+    const { config } = this.deps;
+    if (!config.uploadBuckets.includes(where.bucket)) {
+      throw new RefusedObjectError(
+        "ForeignBucket",
+        `bucket ${where.bucket} is not an upload bucket of this stack (${config.uploadBuckets.join(", ")}): s3://${where.bucket}/${where.key} not read`,
+      );
+    }
+    if (where.bucket === config.resultsBucket && where.key.startsWith(config.resultsPrefix)) {
+      throw new RefusedObjectError(
+        "ResultsPrefix",
+        `key is under the results prefix: s3://${where.bucket}/${where.key} is a result, not read`,
+      );
+    }
+  }
+
+  private exiftoolRun = async (): Promise<ExiftoolRun> => ({
+    version: await this.deps.extractor.exiftoolVersion(),
+    options: this.deps.config.exiftoolOptions,
+  });
+
+  private async extractAndStore(
     object: ObjectCreated,
-    where: { bucket: string; key: string },
-    timeoutMs: number,
-  ) {
+    where: S3ObjectRef,
+    remainingMs: () => number,
+  ): Promise<Outcome> {
+    const { config, metrics, logger } = this.deps;
+    const timeoutMs = remainingMs() - config.reserveMs;
+    if (timeoutMs < MIN_EXTRACTION_MS) {
+      throw new DeadlineError(
+        `only ${remainingMs()} ms left before the Lambda deadline: s3://${where.bucket}/${where.key} left for a retry`,
+      );
+    }
+    const extraction = await this.extractEitherKey(object, where, timeoutMs);
+    const result = buildResult(
+      where,
+      extraction.object,
+      await this.exiftoolRun(),
+      extraction.metadata,
+    );
+    const stored = await this.store(result);
+    const stale =
+      object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
+    logger.info("stored", {
+      ...where,
+      size: extraction.object.size,
+      bytesRead: extraction.stats.bytesRead,
+      requests: extraction.stats.requests,
+      durationMs: extraction.durationMs,
+      result: `s3://${stored.bucket}/${stored.key}`,
+      staleNotification: stale,
+      outcome: "stored",
+    });
+    metrics.addMetric("ObjectsProcessed", MetricUnit.Count, 1);
+    metrics.addMetric("BytesRead", MetricUnit.Bytes, extraction.stats.bytesRead);
+    metrics.addMetric("ObjectSize", MetricUnit.Bytes, extraction.object.size);
+    metrics.addMetric("Duration", MetricUnit.Milliseconds, extraction.durationMs);
+    return { object: where, stored };
+  }
+
+  /** Extracts `where`, or the event's other reading of the key if that is the one that exists (then `where.key` becomes it). */
+  private async extractEitherKey(object: ObjectCreated, where: S3ObjectRef, timeoutMs: number) {
     const { extractor, logger } = this.deps;
     try {
       return await extractor.extract(where, timeoutMs);
     } catch (error) {
       const notFound = error instanceof S3ReadError && error.kind === "NotFound";
       if (!notFound || object.alternateKey === undefined) throw error;
-      logger.info("key not found as sent; trying its URL-decoded reading", {
+      logger.info("key not found as sent; trying its other reading", {
         ...where,
         alternateKey: object.alternateKey,
       });
@@ -61,72 +152,25 @@ export class ObjectProcessor {
     }
   }
 
-  async process(object: ObjectCreated, remainingMs: () => number): Promise<Outcome> {
-    const { config, extractor, sink, publisher, logger, metrics } = this.deps;
-    // the key found, if the event offered two readings of it
-    const where = { bucket: object.bucket, key: object.key };
-    if (object.bucket === config.resultsBucket && object.key.startsWith(config.resultsPrefix)) {
-      // our own output: processing it would loop forever
-      logger.info("skipped: key is under the results prefix", {
-        ...where,
-        outcome: "results-prefix",
-      });
-      return "results-prefix";
-    }
-    try {
-      const timeoutMs = remainingMs() - config.reserveMs;
-      if (timeoutMs < MIN_EXTRACTION_MS) {
-        throw new DeadlineError(
-          `only ${remainingMs()} ms left before the Lambda deadline: s3://${object.bucket}/${object.key} left for a retry`,
-        );
-      }
-      const extraction = await this.extractEitherKey(object, where, timeoutMs);
-      const result = buildResult(
+  private async store(result: ResultRecord): Promise<StoredResult> {
+    const stored = await this.deps.sink.write(result);
+    if (this.deps.publisher) await this.deps.publisher.publish(result, stored);
+    return stored;
+  }
+
+  /** S3 will not serve an archived object's bytes, but HEAD still describes it: a result says so. */
+  private async storeArchived(where: S3ObjectRef, error: S3ReadError): Promise<StoredResult> {
+    const head = await headObject(this.deps.s3, where);
+    const storageClass = head.storageClass ?? error.storageClass;
+    return this.store(
+      buildResult(
         where,
-        extraction.object,
-        await extractor.exiftoolVersion(),
-        extraction.metadata,
-      );
-      const stored = await sink.write(result);
-      if (publisher) await publisher.publish(result, stored);
-      const stale =
-        object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
-      logger.info("stored", {
-        ...where,
-        size: extraction.object.size,
-        bytesRead: extraction.stats.bytesRead,
-        requests: extraction.stats.requests,
-        durationMs: extraction.durationMs,
-        result: `s3://${stored.bucket}/${stored.key}`,
-        staleNotification: stale,
-        outcome: "stored",
-      });
-      metrics.addMetric("ObjectsProcessed", MetricUnit.Count, 1);
-      metrics.addMetric("BytesRead", MetricUnit.Bytes, extraction.stats.bytesRead);
-      metrics.addMetric("ObjectSize", MetricUnit.Bytes, extraction.object.size);
-      metrics.addMetric("Duration", MetricUnit.Milliseconds, extraction.durationMs);
-      return "stored";
-    } catch (error) {
-      if (error instanceof S3ReadError && error.kind === "NotFound") {
-        logger.warn("skipped: object deleted before it was read", {
-          ...where,
-          outcome: "deleted-before-read",
-        });
-        metrics.addMetric("ObjectsDeletedBeforeRead", MetricUnit.Count, 1);
-        return "deleted-before-read";
-      }
-      const type = failureType(error);
-      logger.error("failed", {
-        ...where,
-        outcome: "failed",
-        failureType: type,
-        error: error as Error,
-      });
-      metrics
-        .singleMetric()
-        .addDimension("FailureType", type)
-        .addMetric("Failures", MetricUnit.Count, 1);
-      throw error;
-    }
+        { ...head, storageClass },
+        await this.exiftoolRun(),
+        {},
+        new Date(),
+        "archived",
+      ),
+    );
   }
 }

@@ -394,6 +394,14 @@ function checkResultsLocation(s: {
         "equals uploadBucketName; to write results into the upload bucket set resultsInUploadBucket: true",
       );
     }
+    // an existing bucket holds other objects: results keep to a folder of
+    // their own, so the role may write nowhere else in it
+    if (s.resultsBucketName !== "" && (s.resultsPrefix === "" || !s.resultsPrefix.endsWith("/"))) {
+      throw new ConfigError(
+        "resultsPrefix",
+        'must be a folder like "exiftool/" when resultsBucketName names an existing bucket',
+      );
+    }
     return;
   }
   if (s.resultsBucketName !== "") {

@@ -23,8 +23,9 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
     {
       Sid: "ReadUploads",
       Effect: "Allow",
-      // the function reads the current version (ARCHITECTURE.md): no GetObjectVersion
-      Action: ["s3:GetObject"],
+      // notifications are read at the current version; an S3 Batch Operations
+      // task names a version, and reading one takes GetObjectVersion
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
       Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
     },
     {
@@ -40,7 +41,9 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
     {
       Sid: "WriteResults",
       Effect: "Allow",
-      Action: ["s3:PutObject"],
+      // GetObject for the HEAD and the If-Match that keep a write from
+      // replacing an object the function did not write (s3-result-sink.ts)
+      Action: ["s3:GetObject", "s3:PutObject"],
       Resource: [`${access.resultsBucketArn}/${access.resultsPrefix}*`],
     },
     {

@@ -48,9 +48,30 @@ export function keepLastImages(count: number): string {
   });
 }
 
+/**
+ * The ECR tag of the newest build, and the name awsx gives the image's build
+ * resource. awsx would otherwise name that resource after a hash of the
+ * context's absolute path, so a deploy from another checkout (CI, another
+ * machine) would replace it, and the replaced one's delete may take the
+ * digest the function runs from out of ECR. With a fixed name a new build is
+ * an update: the tag moves on, and the lifecycle policy expires old images.
+ */
+export const IMAGE_TAG = "function";
+
+/**
+ * The build context as awsx wants it: relative to the working directory,
+ * which Pulumi sets to the project's (Pulumi.yaml's) folder, so the plan
+ * holds no absolute path that differs between checkouts.
+ */
+export function buildContext(root: string, cwd = process.cwd()): string {
+  return path.relative(cwd, root) || ".";
+}
+
 export interface FunctionImageArgs {
   pins: ImagePins;
   keepImages: number;
+  /** The checkout to build: the Docker build context, holding the Dockerfile. */
+  root: string;
 }
 
 export class FunctionImage extends pulumi.ComponentResource {
@@ -83,12 +104,11 @@ export class FunctionImage extends pulumi.ComponentResource {
       name,
       {
         repositoryUrl: this.repository.repositoryUrl,
-        context: PROJECT_ROOT,
-        dockerfile: path.join(PROJECT_ROOT, "Dockerfile"),
+        imageName: IMAGE_TAG,
+        // The Dockerfile is the context's own (awsx's default).
+        context: buildContext(args.root),
         platform: PLATFORM,
         args: imageBuildArgs(args.pins),
-        // BuildKit: the Dockerfile's `ADD --checksum` and stage skipping need it.
-        builderVersion: "BuilderBuildKit",
       },
       child,
     );

@@ -3,12 +3,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "./bucket";
-import { workerMemoryCapMb, type Settings } from "./config";
+import { functionEnvironment } from "../function/environment";
+import type { LogLevel, Settings } from "./config";
+import { stackFunctionSettings } from "./function-settings";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
-
-/** The service name Powertools stamps on logs and metrics. */
-export const SERVICE_NAME = "s3-exiftool";
+import { existingUploadBucket } from "./upload-bucket";
 
 export interface PipelineArgs {
   settings: Settings;
@@ -23,23 +23,22 @@ interface BucketRef {
   arn: pulumi.Output<string>;
 }
 
-/** The function's environment: its whole contract with this program. */
-export function functionEnvironment(
-  settings: Settings,
-  resultsBucket: string,
-): Record<string, string> {
-  const variables: Record<string, string> = {
-    RESULTS_BUCKET: resultsBucket,
-    RESULTS_PREFIX: settings.resultsPrefix,
-    EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
-    EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
-    MAX_WORKER_RSS_MB: String(workerMemoryCapMb(settings.memorySize, settings.exiftoolWorkers)),
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-    LOG_LEVEL: settings.logLevel,
+/**
+ * The function's log settings. JSON logs switch on Lambda's own level filter,
+ * which sets AWS_LAMBDA_LOG_LEVEL, and Powertools lets that variable win over
+ * LOG_LEVEL: left at Lambda's default (INFO), `logLevel: DEBUG` would be
+ * dropped. System logs stop at WARN, their least verbose level.
+ */
+export function functionLogging(
+  level: LogLevel,
+  logGroup: pulumi.Input<string>,
+): aws.types.input.lambda.FunctionLoggingConfig {
+  return {
+    logFormat: "JSON",
+    logGroup,
+    applicationLogLevel: level,
+    systemLogLevel: level === "DEBUG" || level === "INFO" ? level : "WARN",
   };
-  if (settings.enableEventBridge) variables.EVENT_BUS_NAME = settings.eventBusName;
-  return variables;
 }
 
 export class Pipeline extends pulumi.ComponentResource {
@@ -54,7 +53,8 @@ export class Pipeline extends pulumi.ComponentResource {
     const s = args.settings;
 
     // An existing bucket is looked up (so preview fails if it is missing) but
-    // not reconfigured: its policy and settings belong to its owner.
+    // not reconfigured: its policy and settings belong to its owner. The
+    // upload bucket is also checked: this stack sets its notifications.
     const existing = (bucket: string): BucketRef => {
       const found = aws.s3.getBucketOutput({ bucket }, child);
       return { name: found.bucket, arn: found.arn };
@@ -66,9 +66,10 @@ export class Pipeline extends pulumi.ComponentResource {
 
     // Teardown may delete results (they can be extracted again) but refuses
     // to delete uploads that are still there: those are the users' data.
-    this.uploadBucket = s.uploadBucketName
-      ? existing(s.uploadBucketName)
-      : created("uploads", false);
+    const existingUploads = s.uploadBucketName
+      ? existingUploadBucket(s.uploadBucketName, child)
+      : undefined;
+    this.uploadBucket = existingUploads ?? created("uploads", false);
     this.resultsBucket = s.resultsInUploadBucket
       ? this.uploadBucket
       : s.resultsBucketName
@@ -126,9 +127,13 @@ export class Pipeline extends pulumi.ComponentResource {
         timeout: s.timeout,
         reservedConcurrentExecutions: s.reservedConcurrency,
         ephemeralStorage: { size: s.ephemeralStorageSize },
-        loggingConfig: { logFormat: "JSON", logGroup: args.logGroupName },
+        loggingConfig: functionLogging(s.logLevel, args.logGroupName),
         environment: {
-          variables: this.resultsBucket.name.apply((bucket) => functionEnvironment(s, bucket)),
+          variables: pulumi
+            .all([this.uploadBucket.name, this.resultsBucket.name])
+            .apply(([uploadBucket, resultsBucket]) =>
+              functionEnvironment(stackFunctionSettings(s, { uploadBucket, resultsBucket })),
+            ),
         },
       },
       child,
@@ -149,12 +154,16 @@ export class Pipeline extends pulumi.ComponentResource {
     );
 
     // S3 checks that it may send to the queue when the notification is put,
-    // so the queue policy must exist first. This resource owns the bucket's
-    // whole notification configuration (S3 has no per-rule API).
+    // so the queue policy must exist first (on a first `up` it may not have
+    // propagated yet, and the provider does not retry: the README says to run
+    // `up` again). This resource owns the bucket's
+    // whole notification configuration (S3 has no per-rule API), EventBridge
+    // delivery included: an existing bucket keeps the flag it has.
     new aws.s3.BucketNotification(
       `${name}-uploads`,
       {
         bucket: this.uploadBucket.name,
+        ...(existingUploads ? { eventbridge: existingUploads.eventBridge } : {}),
         queues: [
           {
             queueArn: this.queue.queue.arn,

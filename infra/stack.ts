@@ -1,30 +1,32 @@
 // Wires the components into one stack. index.ts calls this with the stack's
 // config; tests call it with settings of their own under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
+import * as aws from "@pulumi/aws";
 import { Alarms } from "./alarms";
-import { PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
+import { exiftoolRelease } from "./backfill-contract";
+import { BatchOperationsRole } from "./batch-operations-role";
+import { CONFIG_KEYS, PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
+import { Dashboard } from "./dashboard";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
+import { packageExiftoolVersion } from "./package-pins";
 import { Pipeline } from "./pipeline";
+import { checkKnownKeys } from "./unknown-keys";
 import { ReleasePipeline } from "./release/release-pipeline";
 
-/** The exiftool-vendored.pl version that package.json pins exactly. */
-export function packageExiftoolVersion(root = PROJECT_ROOT): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  const version = manifest.dependencies?.["exiftool-vendored.pl"];
-  if (!version) throw new Error("package.json has no exiftool-vendored.pl dependency");
-  return version;
-}
-
-/** The stack's settings from `s3-exiftool:*` config, validated. */
+/**
+ * The stack's settings from `s3-exiftool:*` config, validated. Unknown keys
+ * are refused too: Pulumi passes them along and nothing else would read them.
+ */
 export function loadSettings(config = new pulumi.Config(PROJECT)): Settings {
+  checkKnownKeys(
+    Object.keys(pulumi.runtime.allConfig()),
+    CONFIG_KEYS,
+    `Pulumi.${pulumi.getStack()}.yaml`,
+  );
   return parseSettings((key) => config.get(key), {
-    exiftoolPackageVersion: packageExiftoolVersion(),
+    exiftoolPackageVersion: packageExiftoolVersion(PROJECT_ROOT),
   });
 }
 
@@ -44,6 +46,17 @@ export interface StackOutputs {
   eventBusName: string | undefined;
   eventSource: string | undefined;
   eventDetailType: string | undefined;
+  // What `npm run backfill` needs (scripts/backfill/stack-outputs.ts reads them).
+  accountId: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  batchOperationsRoleArn: pulumi.Output<string>;
+  filterPrefix: string;
+  filterSuffix: string;
+  /** ExifTool's release and options as the function records them in each result. */
+  exiftoolVersion: string;
+  exiftoolOptions: string[];
+  dashboardName: pulumi.Output<string>;
+  dashboardUrl: pulumi.Output<string>;
   // Only with `releasePipeline` set.
   releasePipelineName: pulumi.Output<string> | undefined;
   releasePipelineUrl: pulumi.Output<string> | undefined;
@@ -56,6 +69,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
   const image = new FunctionImage(`${prefix}-image`, {
     pins: settings,
     keepImages: settings.ecrKeepImages,
+    root: PROJECT_ROOT,
   });
   const logs = new FunctionLogs(`${prefix}-function`, {
     retentionInDays: settings.logRetentionDays,
@@ -74,6 +88,25 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     email: settings.alarmEmail,
   });
 
+  const { accountId } = aws.getCallerIdentityOutput({});
+  const { region } = aws.getRegionOutput({});
+  const batchOperations = new BatchOperationsRole(`${prefix}-batch-operations`, {
+    access: pulumi
+      .all([pipeline.function.arn, pipeline.resultsBucket.arn, accountId])
+      .apply(([functionArn, resultsBucketArn, account]) => ({
+        functionArn,
+        resultsBucketArn,
+        resultsPrefix: settings.resultsPrefix,
+        accountId: account,
+      })),
+  });
+  const dashboard = new Dashboard(prefix, {
+    region,
+    namespace: settings.metricsNamespace,
+    functionName: pipeline.function.name,
+    queueName: pipeline.queue.queue.name,
+    deadLetterQueueName: pipeline.queue.deadLetterQueue.name,
+  });
   const release =
     settings.releasePipeline &&
     new ReleasePipeline(`${prefix}-release`, {
@@ -100,6 +133,15 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     eventBusName: events ? settings.eventBusName : undefined,
     eventSource: events ? EVENT_SOURCE : undefined,
     eventDetailType: events ? EVENT_DETAIL_TYPE : undefined,
+    accountId,
+    region,
+    batchOperationsRoleArn: batchOperations.arn,
+    filterPrefix: settings.filterPrefix,
+    filterSuffix: settings.filterSuffix,
+    exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
+    exiftoolOptions: settings.exiftoolOptions,
+    dashboardName: dashboard.dashboard.dashboardName,
+    dashboardUrl: dashboard.url,
     releasePipelineName: release ? release.pipeline.name : undefined,
     releasePipelineUrl: release ? release.consoleUrl : undefined,
     releaseTopicArn: release ? release.topic.arn : undefined,

@@ -2,10 +2,11 @@
 // deployed from, validated by the same parseSettings, so `npm start` batches,
 // retries, times out and extracts as the deployed function would. Only the
 // resource names are fixed, and tests may shorten the clocks.
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { parseSettings, PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { functionEnvironment } from "../function/environment";
+import { PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { stackFunctionSettings } from "../infra/function-settings";
+import { stackSettings } from "../infra/stack-file";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -29,6 +30,8 @@ export interface LocalSettings {
   maxReceiveCount: number;
   timeoutSeconds: number;
   visibilityTimeoutSeconds: number;
+  /** What the stack would set on the function (function/environment.ts), for these buckets. */
+  functionEnvironment: Record<string, string>;
 }
 
 /** What tests (and only tests) change to keep retries within seconds. */
@@ -45,41 +48,6 @@ export type SettingsOverrides = Partial<
   >
 >;
 
-export class StackFileError extends Error {
-  override readonly name = "StackFileError";
-}
-
-function packageExiftoolVersion(root: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-  };
-  return manifest.dependencies?.["exiftool-vendored.pl"] ?? "";
-}
-
-/**
- * A stack's validated settings. infra/stack-file.ts does the same but loads
- * the Pulumi SDK and providers on the way, seconds that `npm start` and the
- * tests need not pay.
- */
-export function readStackSettings(stack = "dev", root = PROJECT_ROOT): Settings {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new StackFileError(`no stack file ${file}: name an existing stack with --stack`);
-  }
-  const document = parse(text) as { config?: Record<string, unknown> } | null;
-  const config = document?.config ?? {};
-  // Pulumi hands a program every value as a string, lists and numbers as JSON
-  const source = (key: string): string | undefined => {
-    const value = config[`${PROJECT}:${key}`];
-    if (value === undefined || value === null) return undefined;
-    return typeof value === "string" ? value : JSON.stringify(value);
-  };
-  return parseSettings(source, { exiftoolPackageVersion: packageExiftoolVersion(root) });
-}
-
 export function localSettings(
   stack: string,
   settings: Settings,
@@ -88,19 +56,24 @@ export function localSettings(
   const timeoutSeconds = overrides.timeoutSeconds ?? settings.timeout;
   const maximumBatchingWindowSeconds =
     overrides.maximumBatchingWindowSeconds ?? settings.maximumBatchingWindow;
+  const buckets = { uploadBucket: "uploads", resultsBucket: "results" };
+  const effective: Settings = {
+    ...settings,
+    exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
+    resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
+  };
   return {
     stack,
     region: "us-east-1",
-    uploadBucket: "uploads",
-    resultsBucket: "results",
+    ...buckets,
     queueName: "uploads-queue",
     deadLetterQueueName: "uploads-dlq",
     functionName: `${PROJECT}-${stack}-local`,
-    resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
+    resultsPrefix: effective.resultsPrefix,
     filterPrefix: settings.filterPrefix,
     filterSuffix: settings.filterSuffix,
     exiftoolOptions: settings.exiftoolOptions,
-    exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
+    exiftoolWorkers: effective.exiftoolWorkers,
     logLevel: settings.logLevel,
     memorySize: settings.memorySize,
     batchSize: overrides.batchSize ?? settings.batchSize,
@@ -113,6 +86,10 @@ export function localSettings(
         timeout: timeoutSeconds,
         maximumBatchingWindow: maximumBatchingWindowSeconds,
       }),
+    // no EventBridge bus runs locally
+    functionEnvironment: functionEnvironment(
+      stackFunctionSettings({ ...effective, enableEventBridge: false }, buckets),
+    ),
   };
 }
 
@@ -122,5 +99,5 @@ export function loadLocalSettings(
   overrides: SettingsOverrides = {},
   root = PROJECT_ROOT,
 ): LocalSettings {
-  return localSettings(stack, readStackSettings(stack, root), overrides);
+  return localSettings(stack, stackSettings(root, stack), overrides);
 }

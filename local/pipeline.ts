@@ -130,12 +130,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       onError: (error, key) => warn(`notification for ${key} not sent: ${String(error)}`),
     }).attach(proxy);
 
+    // the stack's environment (function/environment.ts), caps included
     const runtime = createHandler({
       ...process.env,
-      RESULTS_BUCKET: topology.resultsBucket,
-      RESULTS_PREFIX: settings.resultsPrefix,
-      EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
-      EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
+      ...settings.functionEnvironment,
       // the handler reads through the proxy: its log and faults see the engine
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
     });

@@ -40,6 +40,8 @@ export interface ProxyOptions {
 export interface InjectedFault {
   status: number;
   code: string;
+  /** More elements of S3's error body, e.g. InvalidObjectState's StorageClass. */
+  fields?: Record<string, string>;
 }
 
 export type FaultRule = (request: ProxiedRequest) => InjectedFault | undefined;
@@ -83,9 +85,14 @@ export class S3Proxy {
       });
     });
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) =>
-      server.listen(this.options.port ?? 0, "127.0.0.1", resolve),
-    );
+    await new Promise<void>((resolve, reject) => {
+      // EADDRINUSE and the like: the caller says which port and why
+      server.once("error", reject);
+      server.listen(this.options.port ?? 0, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
     const address = server.address();
     this.actualPort = typeof address === "object" && address ? address.port : 0;
     this.server = server;
@@ -104,19 +111,26 @@ export class S3Proxy {
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://proxy");
-    const [bucket = "", ...rest] = url.pathname.slice(1).split("/");
+    // Split by hand, never through URL: it would resolve "." and ".."
+    // segments, and S3 keeps keys such as "a/../b.jpg" exactly as sent.
+    const target = request.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
+    const [bucket = "", ...rest] = rawPath.slice(1).split("/");
     const proxied: ProxiedRequest = {
       method: request.method ?? "GET",
       bucket: decodeURIComponent(bucket),
       key: rest.map(decodeURIComponent).join("/"),
-      query: url.searchParams,
+      query: new URLSearchParams(queryAt < 0 ? "" : target.slice(queryAt + 1)),
       headers: request.headers,
     };
     const fault = this.fault?.(proxied);
     if (fault) {
       request.resume();
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>injected by the local proxy</Message></Error>`;
+      const fields = Object.entries(fault.fields ?? {})
+        .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+        .join("");
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>injected by the local proxy</Message>${fields}</Error>`;
       response.writeHead(fault.status, { "content-type": "application/xml" });
       response.end(body);
       await this.record(proxied, fault.status, Buffer.byteLength(body), {});
@@ -125,9 +139,16 @@ export class S3Proxy {
     if (this.options.latencyMs) await delay(this.options.latencyMs);
 
     const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const upstreamUrl = new URL(this.options.target);
       const forward = http.request(
-        new URL(request.url ?? "/", this.options.target),
-        { method: request.method, headers: request.headers, agent: this.agent },
+        {
+          host: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          path: target,
+          method: request.method,
+          headers: request.headers,
+          agent: this.agent,
+        },
         resolve,
       );
       forward.on("error", reject);
@@ -183,4 +204,8 @@ class Throttle extends Transform {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

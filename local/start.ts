@@ -1,23 +1,26 @@
-// `npm start [-- [--port N] [--stack NAME] [--verbose] FILE...]`: the whole
-// pipeline on this machine. With files: upload them, wait for their
-// results, print them as one JSON array on stdout and exit 1 naming every
-// failure. Without: serve until Ctrl-C, a line per processed object.
-// Everything else (endpoint, progress, warnings) goes to stderr.
+// `npm start [-- [--port N] [--stack NAME] [--key-prefix P] [--verbose] FILE...]`:
+// the whole pipeline on this machine. With files: upload them, wait for
+// their results, print them as one JSON array on stdout and exit 1 naming
+// every failure. Without: serve until Ctrl-C, a line per processed object.
+// Everything else (endpoint, progress, warnings, the handler's log lines)
+// goes to stderr.
 import { createReadStream, statSync } from "node:fs";
 import * as path from "node:path";
 import type { LocalSettings } from "./config";
 import type { Outcome, Outcomes } from "./outcomes";
 import type { Pipeline } from "./pipeline";
 
-const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--verbose] [FILE...]
-  --port N      listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
-  --stack NAME  read settings from Pulumi.NAME.yaml (default: dev)
-  --verbose     show the handler's own log lines at the stack's logLevel
-  FILE...       upload these, print their results as a JSON array, exit 1 if any failed`;
+const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--key-prefix P] [--verbose] [FILE...]
+  --port N        listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
+  --stack NAME    read settings from Pulumi.NAME.yaml (default: dev)
+  --key-prefix P  upload FILEs as P<name> (default: the stack's filterPrefix)
+  --verbose       show the handler's own log lines (on stderr) at the stack's logLevel
+  FILE...         upload these, print their results as a JSON array, exit 1 if any failed`;
 
 interface Args {
   port: number;
   stack: string;
+  keyPrefix?: string;
   verbose: boolean;
   files: string[];
 }
@@ -41,6 +44,7 @@ function parseArgs(argv: string[]): Args | "help" {
     if (arg === "--help" || arg === "-h") return "help";
     else if (arg === "--port") args.port = Number(value());
     else if (arg === "--stack") args.stack = value();
+    else if (arg === "--key-prefix") args.keyPrefix = value();
     else if (arg === "--verbose") args.verbose = true;
     else if (arg === "--") {
       args.files.push(...argv.slice(i + 1));
@@ -75,6 +79,26 @@ const err = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+/**
+ * Keeps stdout for results only: returns what writes to it, and points
+ * process.stdout at stderr for everything else in this process. The handler
+ * runs in-process and its logger (Powertools) writes INFO lines to
+ * process.stdout, as on Lambda, where stdout is the log.
+ */
+function reserveStdout(): (text: string) => void {
+  const stdout = process.stdout;
+  Object.defineProperty(process, "stdout", {
+    configurable: true,
+    enumerable: true,
+    get: () => process.stderr,
+  });
+  return (text) => {
+    stdout.write(text);
+  };
+}
+
+const out = reserveStdout();
+
 function banner(pipeline: Pipeline, settings: LocalSettings): void {
   const { topology, endpoint } = pipeline;
   err(`s3-exiftool local pipeline (stack ${settings.stack}) on ${endpoint}`);
@@ -104,6 +128,38 @@ function describe(outcome: Outcome, settings: LocalSettings): string {
     case "no-result":
       return `skipped ${outcome.key}: ${outcome.reason}`;
   }
+}
+
+/** A port the proxy could not listen on, said plainly; undefined for any other error. */
+function listenProblem(error: unknown, port: number): string | undefined {
+  const fix = "pick another port with --port N (0 picks a free one)";
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      return `port ${port} on 127.0.0.1 is already in use (another npm start?): stop that, or ${fix}`;
+    case "EACCES":
+      return `port ${port} on 127.0.0.1 needs privileges this user lacks: ${fix}`;
+    default:
+      return undefined;
+  }
+}
+
+// `npm start` forwards SIGINT and SIGTERM to this process (the script execs
+// node, so no shell stands between); a closed terminal sends SIGHUP.
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Calls onOrphaned once when this process's parent is gone (it was killed
+ * without passing a signal on, e.g. SIGKILL): the run must not outlive it
+ * with the port open and its workers running.
+ */
+function watchParent(onOrphaned: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onOrphaned();
+  }, 1000);
+  timer.unref();
 }
 
 const MiB = 1024 * 1024;
@@ -138,6 +194,7 @@ async function processFiles(
   pipeline: Pipeline,
   settings: LocalSettings,
   files: string[],
+  keyPrefix: string,
   outcomes: Outcomes,
 ): Promise<number> {
   const { uploadObject } = await import("./upload");
@@ -146,7 +203,7 @@ async function processFiles(
   const waitMs = (settings.timeoutSeconds + 30) * 1000;
   const results = await Promise.all(
     files.map(async (file): Promise<Outcome> => {
-      const key = path.basename(file);
+      const key = `${keyPrefix}${path.basename(file)}`;
       if (!pipeline.notifications.matches(key)) {
         return {
           key,
@@ -171,7 +228,7 @@ async function processFiles(
       });
     }),
   );
-  process.stdout.write(
+  out(
     `${JSON.stringify(
       results.filter((o) => o.status === "stored").map((o) => o.result),
       null,
@@ -197,7 +254,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args === "help") {
-    err(USAGE);
+    out(`${USAGE}\n`);
     return 0;
   }
   const problems = checkFiles(args.files);
@@ -218,26 +275,44 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const serving = args.files.length === 0;
-  const pipeline = await startPipeline({
-    settings,
-    port: args.port,
-    handlerLogLevel: args.verbose ? settings.logLevel : "WARN",
-  });
+  let pipeline: Pipeline;
+  try {
+    pipeline = await startPipeline({
+      settings,
+      port: args.port,
+      handlerLogLevel: args.verbose ? settings.logLevel : "WARN",
+    });
+  } catch (error) {
+    const problem = listenProblem(error, args.port);
+    if (!problem) throw error;
+    err(`npm start: ${problem}`);
+    return 2;
+  }
   const outcomes = new Outcomes({ s3: pipeline.direct, ...settings });
   pipeline.onBatch(async (report) => {
     for (const outcome of await outcomes.record(report)) {
-      if (serving) process.stdout.write(`${describe(outcome, settings)}\n`);
+      if (serving) out(`${describe(outcome, settings)}\n`);
     }
   });
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
+  let stopping = false;
+  const stop = (why: string, exit: () => void): void => {
     if (stopping) return;
-    err(`\n${signal}: finishing the batch in flight, then stopping`);
-    stopping = pipeline.stop().finally(() => process.exit(130));
+    stopping = true;
+    err(`\n${why}: finishing the batch in flight, then stopping`);
+    void pipeline.stop().finally(exit);
   };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () =>
+      stop(signal, () => {
+        // dying of the signal itself tells npm and the shell what happened;
+        // npm then ends the same way, without its "script failed" banner
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }),
+    );
+  }
+  watchParent(() => stop("the parent process exited", () => process.exit(1)));
 
   banner(pipeline, settings);
   if (serving) {
@@ -247,7 +322,13 @@ async function main(argv: string[]): Promise<number> {
     );
     return new Promise<number>(() => undefined);
   }
-  const code = await processFiles(pipeline, settings, args.files, outcomes);
+  const code = await processFiles(
+    pipeline,
+    settings,
+    args.files,
+    args.keyPrefix ?? settings.filterPrefix,
+    outcomes,
+  );
   if (!stopping) await pipeline.stop();
   return code;
 }

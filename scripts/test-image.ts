@@ -20,7 +20,8 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { imageBuildArgs, PLATFORM } from "../infra/image";
-import { functionEnvironment } from "../infra/pipeline";
+import { functionEnvironment } from "../function/environment";
+import { stackFunctionSettings } from "../infra/function-settings";
 import { stackSettings } from "../infra/stack-file";
 import { startEmulator } from "../local/emulator";
 import { sqsRecord } from "../local/event-source-mapping";
@@ -147,7 +148,9 @@ async function main(): Promise<void> {
 
     const [emulatorPort, runtimePort] = [await freePort(), await freePort()];
     const environment: Record<string, string> = {
-      ...functionEnvironment(settings, RESULTS),
+      ...functionEnvironment(
+        stackFunctionSettings(settings, { uploadBucket: UPLOADS, resultsBucket: RESULTS }),
+      ),
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",

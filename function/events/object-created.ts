@@ -17,6 +17,12 @@ export interface ObjectCreated {
   size?: number;
   eTag?: string;
   versionId?: string;
+  /**
+   * The version to read. Notifications leave it unset: the current version
+   * is read, and a result says when the notification was stale. An S3
+   * Batch Operations task names the version it is about.
+   */
+  readVersionId?: string;
   sequencer?: string;
   eventName: string;
   eventTime?: string;

@@ -1,56 +1,62 @@
-// One long-lived Perl process running exiftool in -stay_open mode (see
-// worker.pl). Extractions run one at a time: exiftool's arguments go down
-// stdin, its JSON comes back on stdout, and while it runs the worker asks for
+// One worker: a preloaded Perl parent (worker.pl) that forks a fresh child
+// per command, so each object is parsed by an ExifTool no earlier object
+// touched. Commands run one at a time: their arguments go down stdin, the
+// child's JSON comes back on stdout, and while it runs the child asks for
 // the object's description and byte ranges over the side channel (fd 4 in,
 // fd 3 out), which this class answers from the job's ByteSource.
+//
+// Life cycle: starting -> idle <-> busy -> exiting -> exited. Only an idle
+// worker takes a command; a job given up on at its deadline keeps the
+// worker busy until its child is gone and the parent has said so.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import type { ByteSource, ObjectInfo } from "../ranges/byte-source";
+import type { ObjectInfo } from "../ranges/byte-source";
+import { ExifToolJson } from "./exiftool-json";
+import { ExtractionJob, type ExtractJob } from "./extraction-job";
 import { exiftoolPath, missingPerlMessage, perlPath, workerScriptPath } from "./locate";
 import { MarkedOutput } from "./marked-output";
 import {
   FrameReader,
+  decodeChildReport,
   decodeReadRequest,
   encodeFrame,
   encodeObjectInfo,
   type Frame,
 } from "./side-channel";
+import { workerEnvironment } from "./worker-environment";
+
+export type { ExtractJob } from "./extraction-job";
 
 /** The path worker.pl recognises as "the object"; it can never name a real file. */
 export const OBJECT_PATH = "/dev/null/s3-object";
 
-export type WorkerFailureKind =
-  "WorkerStartFailed" | "WorkerCrashed" | "Timeout" | "MemoryExceeded";
+export type WorkerState = "starting" | "idle" | "busy" | "exiting" | "exited";
 
-/** The worker, not the object, failed: always worth a retry on a fresh worker. */
+export type WorkerFailureKind =
+  "WorkerStartFailed" | "WorkerCrashed" | "Timeout" | "MemoryExceeded" | "CommandRejected";
+
+/**
+ * The worker, not the object, failed. Worth a retry, except when exiftool
+ * itself rejected the command: the same options would be rejected again.
+ */
 export class WorkerError extends Error {
   override readonly name = "WorkerError";
-  readonly retryable = true;
+  readonly retryable: boolean;
 
   constructor(
     readonly kind: WorkerFailureKind,
     message: string,
   ) {
     super(message);
+    this.retryable = kind !== "CommandRejected";
   }
-}
-
-export interface ExtractJob {
-  source: ByteSource;
-  /** What ExifTool reports as Directory and FileName (the name also hints the type). */
-  directory: string;
-  fileName: string;
-  /** Validated exiftool options (see options.ts). */
-  args: readonly string[];
-  timeoutMs: number;
 }
 
 export interface ExtractOutput {
   /** The object exiftool -json printed, SourceFile still the pseudo path. */
-  metadata: Record<string, unknown>;
+  json?: ExifToolJson;
   info: ObjectInfo;
-  /** Why a read failed, if one did: then `metadata` describes a truncated file. */
+  /** Why a read failed, if one did: then `json` describes a truncated file, if present at all. */
   sourceError?: unknown;
 }
 
@@ -62,41 +68,48 @@ export interface WorkerOptions {
    * passes ExifTool's own reads through unchanged.
    */
   readWindowBytes?: number;
-  /** Kill the worker when its resident memory passes this many bytes. */
-  maxRssBytes?: number;
-  /** How often the resident memory is checked during a job. */
-  rssCheckMs?: number;
+  /**
+   * Address-space limit of the worker's Perl processes, set before Perl
+   * starts and enforced by the kernel: a child that passes it fails its
+   * allocation and exits, whatever a file declares.
+   */
+  maxMemoryBytes?: number;
+  /** Told once the process has exited, whatever the cause. */
+  onExit?: (worker: ExifToolWorker) => void;
 }
 
-interface Running {
-  id: number;
-  job: ExtractJob;
-  info: Promise<ObjectInfo>;
-  sourceError?: unknown;
-  stdout: MarkedOutput;
-  stderr: MarkedOutput;
+interface Pending {
+  job: ExtractionJob;
   resolve(output: ExtractOutput): void;
   reject(error: Error): void;
+  timer: NodeJS.Timeout;
 }
 
-let nextId = Math.floor(Math.random() * 1e6);
+let nextId = Math.floor(Math.random() * 1e9);
 
 /** Perl and ExifTool load in well under a second; a start that hangs must not hang its callers. */
 const START_TIMEOUT_MS = 30_000;
+/** After a deadline kill, the parent reports its child's end at once; past this it is wedged. */
+const DRAIN_TIMEOUT_MS = 5_000;
+/** The shell's exit code for a command it cannot find. */
+const NOT_FOUND_EXIT = 127;
 
 export class ExifToolWorker {
   readonly pid: number;
-  private running?: Running;
-  private sideQueue: Promise<void> = Promise.resolve();
-  private exited = false;
-  /** Set the moment a kill is sent: the exit event comes later, and the pool must not reuse us meanwhile. */
-  private killed = false;
-  private exitReason = "";
+  exiftoolVersion = "";
+  /** Children forked so far: one per command. */
+  commands = 0;
+  private currentState: WorkerState = "starting";
+  private pending?: Pending;
+  private drained?: { promise: Promise<void>; resolve(): void };
+  private readonly startup = {
+    stdout: new MarkedOutput(Buffer.from("\n{ready0}\n")),
+    stderr: new MarkedOutput(Buffer.from("\n{ready0}\n")),
+  };
   private stderrTail = "";
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly exiftoolVersion: string,
     private readonly options: WorkerOptions,
   ) {
     this.pid = child.pid ?? -1;
@@ -104,281 +117,323 @@ export class ExifToolWorker {
     const requests = child.stdio[4] as Readable;
     const frames = new FrameReader();
     requests.on("data", (chunk: Buffer) => {
-      for (const frame of frames.push(chunk)) {
-        this.sideQueue = this.sideQueue.then(() => this.answer(frame, replies));
-      }
+      for (const frame of frames.push(chunk)) this.onFrame(frame, replies);
     });
     // a write after the worker died would otherwise surface as an unhandled EPIPE
     replies.on("error", () => undefined);
     child.stdin!.on("error", () => undefined);
     child.stdout!.on("data", (chunk: Buffer) => this.onOutput("stdout", chunk));
     child.stderr!.on("data", (chunk: Buffer) => this.onOutput("stderr", chunk));
-    child.on("exit", (code, signal) => this.onExit(code, signal));
   }
 
-  /** Starts Perl, loads ExifTool once, and waits until it answers `-ver`. */
+  /** Starts Perl, loads and compiles ExifTool once, and waits until the parent is ready. */
   static start(options: WorkerOptions = {}): Promise<ExifToolWorker> {
     const env = options.env ?? process.env;
     const perl = perlPath(env);
+    const [command, args] = launchCommand(
+      perl,
+      [workerScriptPath(), exiftoolPath(env)],
+      options.maxMemoryBytes,
+    );
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(perl, [workerScriptPath(), exiftoolPath(env)], {
+        child = spawn(command, args, {
           stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
           env: workerEnvironment(env, options.readWindowBytes),
+          // its own process group: a terminal's Ctrl-C reaches Node, which
+          // drains, and not the workers in the middle of their objects
+          detached: true,
         });
       } catch (error) {
         reject(new WorkerError("WorkerStartFailed", (error as Error).message));
         return;
       }
-      let out = "";
-      let err = "";
+      const worker = new ExifToolWorker(child, options);
       const fail = (message: string): void => {
         clearTimeout(timer);
-        child.kill("SIGKILL");
+        worker.kill();
         reject(new WorkerError("WorkerStartFailed", message));
       };
       const timer = setTimeout(
-        () => fail(`ExifTool worker did not answer within ${START_TIMEOUT_MS} ms: ${err.trim()}`),
+        () =>
+          fail(`ExifTool worker did not answer within ${START_TIMEOUT_MS} ms: ${worker.errors()}`),
         START_TIMEOUT_MS,
       );
       child.on("error", (error: NodeJS.ErrnoException) =>
         fail(
           error.code === "ENOENT"
             ? missingPerlMessage(perl)
-            : `cannot start ${perl}: ${error.message}`,
+            : `cannot start ${command}: ${error.message}`,
         ),
       );
-      child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-      const onData = (chunk: Buffer): void => {
-        out += chunk.toString();
-        const match = /^([\d.]+)\n\{ready0\}\n/.exec(out);
-        if (!match) return;
+      child.on("exit", (code, signal) => {
+        if (worker.currentState === "starting") {
+          fail(
+            code === NOT_FOUND_EXIT
+              ? missingPerlMessage(perl)
+              : `ExifTool worker exited during start-up (${signal ?? `code ${code}`}): ${worker.errors()}`,
+          );
+        }
+        worker.onExit(code, signal);
+      });
+      worker.onReady = (): void => {
         clearTimeout(timer);
-        child.stdout!.off("data", onData);
-        child.removeAllListeners("exit");
-        resolve(new ExifToolWorker(child, match[1], options));
+        resolve(worker);
       };
-      child.stdout!.on("data", onData);
-      child.on("exit", (code, signal) =>
-        fail(`ExifTool worker exited during start-up (${signal ?? `code ${code}`}): ${err.trim()}`),
-      );
-      child.stdin!.on("error", () => undefined);
-      child.stdin!.write("-ver\n-execute0\n");
     });
   }
 
+  get state(): WorkerState {
+    return this.currentState;
+  }
+
+  /** Can take commands now or once its current one ends. */
   get alive(): boolean {
-    return !this.exited && !this.killed;
+    return this.currentState === "idle" || this.currentState === "busy";
   }
 
-  extract(job: ExtractJob): Promise<ExtractOutput> {
-    if (!this.alive) return Promise.reject(new WorkerError("WorkerCrashed", "worker has exited"));
-    if (this.running) return Promise.reject(new Error("worker is busy: one extraction at a time"));
-    const id = ++nextId;
+  async extract(spec: ExtractJob): Promise<ExtractOutput> {
+    // a job given up on at its deadline: its child is being reaped
+    if (this.drained && this.currentState === "busy") await this.drained.promise;
+    if (!this.alive) throw new WorkerError("WorkerCrashed", `worker has ${this.currentState}`);
+    if (this.currentState !== "idle") throw new Error("worker is busy: one extraction at a time");
+    const job = new ExtractionJob(++nextId, spec);
+    this.currentState = "busy";
+    this.commands++;
     return new Promise<ExtractOutput>((resolve, reject) => {
-      const running: Running = {
-        id,
-        job,
-        info: job.source.open(),
-        stdout: new MarkedOutput(Buffer.from(`{ready${id}}\n`)),
-        stderr: new MarkedOutput(Buffer.from(`{ready${id}}\n`)),
-        resolve,
-        reject,
-      };
-      // an open failure is reported through the side channel, not as a rejection here
-      running.info.catch((error: unknown) => (running.sourceError ??= error));
-      this.running = running;
-      const timer = setTimeout(
-        () =>
-          this.fail(
-            new WorkerError("Timeout", `extraction exceeded its ${job.timeoutMs} ms deadline`),
-          ),
-        job.timeoutMs,
-      );
-      const memory = this.watchMemory();
-      const settle = (): void => {
-        clearTimeout(timer);
-        if (memory) clearInterval(memory);
-      };
-      running.resolve = (output) => (settle(), resolve(output));
-      running.reject = (error) => (settle(), reject(error));
-      const lines = ["-json", ...job.args, OBJECT_PATH, "-echo4", `{ready${id}}`, `-execute${id}`];
-      this.child.stdin!.write(lines.join("\n") + "\n");
+      const timer = setTimeout(() => this.giveUp(job), spec.timeoutMs);
+      this.pending = { job, resolve, reject, timer };
+      this.child.stdin!.write(job.commandLines(OBJECT_PATH));
     });
   }
 
-  /** Ends -stay_open mode and waits for Perl to exit; kills it if it will not. */
+  /** Ends input, so the parent exits once idle; kills the process group if it will not. */
   async close(graceMs = 2000): Promise<void> {
-    if (this.exited) return;
+    if (this.currentState === "exited") return;
+    this.currentState = "exiting";
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.stdin!.end("-stay_open\nFalse\n");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+    this.child.stdin!.end();
+    const timer = setTimeout(() => this.kill(), graceMs);
     await exited;
     clearTimeout(timer);
   }
 
+  /** Kills the parent and any child it has running. */
   kill(): void {
-    this.killed = true;
-    if (!this.exited) this.child.kill("SIGKILL");
+    if (this.currentState === "exited") return;
+    if (this.currentState !== "starting") this.currentState = "exiting";
+    signalGroup(this.pid);
   }
 
-  private watchMemory(): NodeJS.Timeout | undefined {
-    const { maxRssBytes, rssCheckMs = 100 } = this.options;
-    if (!maxRssBytes || process.platform !== "linux") return undefined;
-    return setInterval(() => {
-      const rss = residentBytes(this.pid);
-      if (rss !== undefined && rss > maxRssBytes) {
-        this.fail(
-          new WorkerError(
-            "MemoryExceeded",
-            `worker memory ${rss} bytes passed its cap of ${maxRssBytes} bytes`,
-          ),
-        );
-      }
-    }, rssCheckMs);
+  /** What the worker wrote to stderr outside of any command, most recent last. */
+  errors(): string {
+    return (this.startup.stderr.text() + this.stderrTail).trim().slice(-2000);
   }
 
-  /** Kills the worker and fails the running job with `error`. */
-  private fail(error: WorkerError): void {
-    const running = this.running;
-    if (!running) return;
-    this.running = undefined;
-    this.exitReason = error.message;
-    this.kill();
-    running.reject(error);
-  }
+  private onReady?: () => void;
 
-  private async answer(frame: Frame, replies: Writable): Promise<void> {
-    const running = this.running;
-    const reply = (type: string, payload: Buffer): void => {
-      if (!this.exited) replies.write(encodeFrame(type, payload));
+  /** The deadline passed: answer the caller now, kill the child, and wait for the parent to report it. */
+  private giveUp(job: ExtractionJob): void {
+    const pending = this.pending;
+    if (!pending || pending.job !== job) return;
+    job.abandoned = true;
+    let resolveDrained!: () => void;
+    this.drained = {
+      promise: new Promise((resolve) => (resolveDrained = resolve)),
+      resolve: resolveDrained,
     };
-    if (!running) {
-      // a request from a job that was already given up on: the worker is being killed
+    pending.reject(
+      new WorkerError("Timeout", `extraction exceeded its ${job.spec.timeoutMs} ms deadline`),
+    );
+    if (job.childPid) signalProcess(job.childPid);
+    else this.kill();
+    // a parent that does not report its child's end is wedged: replace it
+    pending.timer = setTimeout(() => this.kill(), DRAIN_TIMEOUT_MS);
+  }
+
+  /**
+   * The parent's reports about its child are taken at once; the child's
+   * requests are answered in order, on a queue of their own job, so that a
+   * read that never returns holds up nothing but the job it belongs to.
+   */
+  private onFrame(frame: Frame, replies: Writable): void {
+    const job = this.pending?.job;
+    if (frame.type === "P" || frame.type === "X") {
+      const report = decodeChildReport(frame.payload);
+      if (job?.id !== report.id) return;
+      if (frame.type === "P") job.childPid = report.value;
+      else job.waitStatus = report.value;
+      this.settleIfFinished();
+      return;
+    }
+    const reply = (type: string, payload: Buffer): void => {
+      if (this.currentState !== "exited") replies.write(encodeFrame(type, payload));
+    };
+    if (!job || job.abandoned) {
+      // a request from a child whose job was given up on: it is being killed
       reply("E", Buffer.from("no extraction is running"));
       return;
     }
+    job.requests = job.requests.then(() => this.answer(job, frame, reply));
+  }
+
+  private async answer(
+    job: ExtractionJob,
+    frame: Frame,
+    reply: (type: string, payload: Buffer) => void,
+  ): Promise<void> {
     if (frame.type === "O") {
-      const info = await running.info.catch(() => undefined);
+      const info = await job.info.catch(() => undefined);
       const { size = 0, lastModified = new Date(0) } = info ?? {};
       reply(
         "I",
         encodeObjectInfo(
           size,
           lastModified.getTime() / 1000,
-          running.job.directory,
-          running.job.fileName,
+          job.spec.directory,
+          job.spec.fileName,
         ),
       );
       return;
     }
-    if (frame.type === "R" && running.sourceError === undefined) {
+    if (frame.type === "R" && job.sourceError === undefined) {
       const { offset, length } = decodeReadRequest(frame.payload);
       try {
-        reply("D", await running.job.source.read(offset, length));
+        reply("D", await job.spec.source.read(offset, length));
         return;
       } catch (error) {
-        running.sourceError = error;
+        job.sourceError = error;
       }
     }
-    reply("E", Buffer.from(String(running.sourceError ?? `unknown request '${frame.type}'`)));
+    reply("E", Buffer.from(String(job.sourceError ?? `unknown request '${frame.type}'`)));
   }
 
   private onOutput(stream: "stdout" | "stderr", chunk: Buffer): void {
-    const running = this.running;
-    if (!running) {
+    if (this.currentState === "starting") {
+      this.startup[stream].push(chunk);
+      if (this.startup.stdout.done && this.startup.stderr.done) {
+        this.exiftoolVersion = this.startup.stdout.text().trim();
+        this.currentState = "idle";
+        this.onReady?.();
+      }
+      return;
+    }
+    const job = this.pending?.job;
+    if (!job) {
       if (stream === "stderr") this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
       return;
     }
-    running[stream].push(chunk);
-    if (running.stdout.done && running.stderr.done) void this.finish(running);
+    job[stream].push(chunk);
+    this.settleIfFinished();
   }
 
-  private async finish(running: Running): Promise<void> {
-    // the side channel may still be answering the last request
-    await this.sideQueue;
-    if (this.running !== running) return;
-    this.running = undefined;
-    const stdout = running.stdout.text();
-    const stderr = running.stderr.text();
-    const info = await running.info.catch(() => undefined);
-    let metadata: Record<string, unknown> = {};
+  private settleIfFinished(): void {
+    const pending = this.pending;
+    // no request can be outstanding: a child exits only after its last
+    // reply, or dies, and then an answer still on its way is of no use
+    if (pending?.job.finished) void this.settle(pending);
+  }
+
+  private async settle(pending: Pending): Promise<void> {
+    if (this.pending !== pending) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    if (this.currentState === "busy") this.currentState = "idle";
+    this.drained?.resolve();
+    this.drained = undefined;
+    const { job } = pending;
+    if (job.abandoned) return;
+    const info = (await job.info.catch(() => undefined)) ?? { size: 0, lastModified: new Date(0) };
+    const stdout = job.stdout.text();
+    const stderr = job.stderr.text().trim();
+    let json: ExifToolJson | undefined;
     try {
-      const parsed = JSON.parse(stdout) as Record<string, unknown>[];
-      metadata = parsed[0] ?? {};
-      // whatever the options, the output must be this object's, and only this object's
-      if (parsed.length !== 1 || metadata.SourceFile !== OBJECT_PATH) {
-        running.reject(
-          new Error(
-            `exiftool's output describes ${parsed.length} files, not just the object: refused (check the ExifTool options)`,
-          ),
-        );
-        return;
+      json = ExifToolJson.single(stdout);
+      if (json.value.SourceFile !== OBJECT_PATH) {
+        throw new Error("exiftool's output describes another file than the object");
       }
-    } catch {
-      if (running.sourceError === undefined) {
-        running.reject(
-          new WorkerError(
-            "WorkerCrashed",
-            `exiftool printed no JSON: ${(stderr || stdout).trim()}`,
-          ),
-        );
+    } catch (error) {
+      if (job.sourceError === undefined) {
+        pending.reject(childFailure(job.waitStatus!, stdout, stderr, error as Error));
         return;
       }
     }
-    running.resolve({
-      metadata,
-      info: info ?? { size: 0, lastModified: new Date(0) },
-      sourceError: running.sourceError,
-    });
+    pending.resolve({ json, info, sourceError: job.sourceError });
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.exited = true;
-    const running = this.running;
-    this.running = undefined;
-    if (running) {
-      const why = this.exitReason || `exited (${signal ?? `code ${code}`})`;
-      const stderr = running.stderr.text().trim() || this.stderrTail.trim();
-      running.reject(
-        new WorkerError("WorkerCrashed", `ExifTool worker ${why}${stderr ? `: ${stderr}` : ""}`),
+    const wasStarting = this.currentState === "starting";
+    this.currentState = "exited";
+    const pending = this.pending;
+    this.pending = undefined;
+    this.drained?.resolve();
+    if (pending && !pending.job.abandoned) {
+      clearTimeout(pending.timer);
+      const stderr = pending.job.stderr.text().trim() || this.stderrTail.trim();
+      pending.reject(
+        new WorkerError(
+          "WorkerCrashed",
+          `ExifTool worker exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr}` : ""}`,
+        ),
       );
     }
+    if (!wasStarting) this.options.onExit?.(this);
   }
+}
+
+/** What a child that printed no usable JSON means, from how it ended and what it said. */
+function childFailure(
+  waitStatus: number,
+  stdout: string,
+  stderr: string,
+  parseError: Error,
+): WorkerError {
+  const signal = waitStatus & 0x7f;
+  const code = waitStatus >> 8;
+  const said = stderr || stdout.trim().slice(0, 500);
+  if (/Out of memory/.test(stderr)) {
+    return new WorkerError(
+      "MemoryExceeded",
+      `ExifTool ran out of its memory limit on this object: ${said}`,
+    );
+  }
+  if (signal) {
+    return new WorkerError("WorkerCrashed", `ExifTool was killed by signal ${signal}: ${said}`);
+  }
+  // exiftool refuses a bad option with a message and exit code 1, before reading the file
+  if (code === 1 && !stdout.trim() && stderr) {
+    return new WorkerError("CommandRejected", `exiftool rejected the command: ${stderr}`);
+  }
+  return new WorkerError(
+    "WorkerCrashed",
+    `ExifTool exited with code ${code} and no usable JSON (${parseError.message})${said ? `: ${said}` : ""}`,
+  );
 }
 
 /**
- * The worker parses untrusted files, so it gets only what Perl needs: no
- * AWS credentials (Lambda puts them in the environment), no HOME (no stray
- * ~/.ExifTool_config). TZ stays, as ExifTool formats dates in local time.
+ * The command that starts Perl: directly, or through /bin/sh so that
+ * `ulimit -v` sets the address-space limit before Perl starts (Node cannot
+ * set a child's rlimits). Nothing from an event is among these arguments.
  */
-export function workerEnvironment(
-  env: NodeJS.ProcessEnv,
-  readWindowBytes?: number,
-): NodeJS.ProcessEnv {
-  const kept: NodeJS.ProcessEnv = {};
-  for (const name of [
-    "PATH",
-    "LD_LIBRARY_PATH",
-    "TZ",
-    "LANG",
-    "LC_ALL",
-    "PERL5LIB",
-    "S3_EXIFTOOL_READ_CHUNK",
-  ]) {
-    if (env[name] !== undefined) kept[name] = env[name];
-  }
-  if (readWindowBytes !== undefined) kept.S3_EXIFTOOL_READ_CHUNK = String(readWindowBytes);
-  return kept;
+function launchCommand(perl: string, args: string[], maxMemoryBytes?: number): [string, string[]] {
+  if (!maxMemoryBytes || process.platform !== "linux") return [perl, args];
+  const kib = String(Math.max(1, Math.floor(maxMemoryBytes / 1024)));
+  return ["/bin/sh", ["-c", 'ulimit -v "$1" && shift && exec "$@"', "sh", kib, perl, ...args]];
 }
 
-/** Resident set size from /proc (Linux, as on Lambda). */
-function residentBytes(pid: number): number | undefined {
+function signalGroup(pid: number): void {
   try {
-    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
-    return pages * 4096;
+    process.kill(-pid, "SIGKILL");
   } catch {
-    return undefined;
+    signalProcess(pid);
+  }
+}
+
+function signalProcess(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
   }
 }

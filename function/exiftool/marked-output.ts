@@ -1,7 +1,9 @@
-// Collects one command's output from a stream until exiftool's end marker
-// (`{ready<N>}` at a line start: JSON never holds a raw line break inside a
-// value, so such a line is exiftool's own). Each chunk is scanned once, with
-// just enough of the previous one to catch a marker split across chunks.
+// Collects one command's output from a stream until the worker's end marker
+// ("\n{ready<N>}\n", written by the worker's parent once the child that ran
+// the command has exited). The marker starts with its own line break, so it
+// ends the output even when a child died in the middle of a line; the text
+// before it is the command's output, byte for byte. Each chunk is scanned
+// once, with just enough of the previous one to catch a split marker.
 
 export class MarkedOutput {
   private readonly parts: Buffer[] = [];
@@ -15,22 +17,20 @@ export class MarkedOutput {
     return this.result !== undefined;
   }
 
-  /** Adds a chunk; true once the marker has arrived (what follows it is not this command's). */
+  /** Adds a chunk; true once the marker has arrived (nothing follows it until the next command). */
   push(chunk: Buffer): boolean {
     if (this.result) return true;
     const window = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
     const windowStart = this.length - this.tail.length;
-    for (let at = window.indexOf(this.marker); at >= 0; at = window.indexOf(this.marker, at + 1)) {
-      const lineStart = windowStart + at === 0 || window[at - 1] === 0x0a;
-      if (!lineStart) continue;
-      this.parts.push(chunk);
+    this.parts.push(chunk);
+    this.length += chunk.length;
+    const at = window.indexOf(this.marker);
+    if (at >= 0) {
       this.result = Buffer.concat(this.parts).subarray(0, windowStart + at);
       return true;
     }
-    this.parts.push(chunk);
-    this.length += chunk.length;
-    // the marker plus the byte before it: a marker wholly inside was found already
-    this.tail = window.subarray(Math.max(0, window.length - this.marker.length - 1));
+    // a marker wholly inside the window was found already
+    this.tail = window.subarray(Math.max(0, window.length - this.marker.length + 1));
     return false;
   }
 

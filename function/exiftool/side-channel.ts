@@ -55,3 +55,8 @@ export function encodeObjectInfo(
   header.writeUInt32BE(dir.length, 16);
   return Buffer.concat([header, dir, Buffer.from(name, "utf8")]);
 }
+
+/** 'P' (child started: its pid) and 'X' (child ended: its wait status) payloads: u32 command id, u32 value. */
+export function decodeChildReport(payload: Buffer): { id: number; value: number } {
+  return { id: payload.readUInt32BE(0), value: payload.readUInt32BE(4) };
+}

@@ -1,7 +1,7 @@
 // A fixed number of warm workers shared by concurrent extractions. Workers
 // start on first demand and stay up between objects (and between Lambda
-// invocations); a worker that died or was killed is dropped and its
-// replacement starts on the next demand.
+// invocations); a worker that died or was killed, busy or idle, is dropped
+// and its replacement starts on the next demand.
 import { ExifToolWorker, type WorkerOptions } from "./exiftool-worker";
 
 export interface PoolOptions extends WorkerOptions {
@@ -49,7 +49,7 @@ export class WorkerPool {
   private async acquire(): Promise<ExifToolWorker> {
     if (this.closed) throw new Error("worker pool closed");
     const ready = this.idle.pop();
-    if (ready) {
+    if (ready?.alive) {
       this.leased++;
       return ready;
     }
@@ -58,7 +58,7 @@ export class WorkerPool {
       this.spawned++;
       let worker: ExifToolWorker;
       try {
-        worker = await ExifToolWorker.start(this.options);
+        worker = await ExifToolWorker.start({ ...this.options, onExit: (dead) => this.drop(dead) });
       } catch (error) {
         this.starting--;
         // the slot is free again: a waiting task tries a start of its own
@@ -75,6 +75,12 @@ export class WorkerPool {
     const next = await new Promise<ExifToolWorker | Error>((resolve) => this.waiting.push(resolve));
     if (next instanceof Error) throw next;
     return next;
+  }
+
+  /** A worker that exited while idle is never handed out. */
+  private drop(worker: ExifToolWorker): void {
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
   }
 
   private release(worker: ExifToolWorker): void {

@@ -1,20 +1,30 @@
 #!/usr/bin/perl
-# Warm ExifTool worker.
+# ExifTool worker: a preloaded parent that forks one child per object.
 #
-# Runs the exiftool application itself in -stay_open mode, so its JSON output
-# is exactly what `exiftool -json` prints, but teaches it one extra "file": the
-# fixed pseudo path in OBJECT_PATH. Opening that path ties the handle to a
-# reader whose reads and seeks are answered by the Node side over fd 3/4, so
-# ExifTool sees a random-access file while only the ranges it asks for are
+# The parent loads Perl, Image::ExifTool and the compiled exiftool application
+# once, and never parses a file. For each command it forks a child that runs
+# the application exactly as `exiftool ARGS FILE` would run in a new process,
+# then exits. ExifTool keeps state between files in one process (byte order,
+# loaded modules' Composite tags, tag-table entries a file can rewrite), so a
+# child that starts from the untouched parent prints what a fresh process
+# prints for that file alone, whatever was parsed before it; its memory goes
+# back to the system when it exits, and a crash costs that child only.
+#
+# The object is a fixed pseudo path, OBJECT_PATH. Opening it ties the handle
+# to a reader whose reads and seeks are answered by the Node side over fd 3/4,
+# so ExifTool sees a random-access file while only the ranges it asks for are
 # fetched from S3. The object's real name never appears among exiftool's
 # arguments: it comes over the side channel, where no byte of it can be read
 # as an option.
 #
-# Usage: perl worker.pl PATH/TO/exiftool   (stdin/stdout/stderr: exiftool's
-# own -stay_open protocol; fd 3: replies from Node; fd 4: requests to Node).
+# Usage: perl worker.pl PATH/TO/exiftool
+#   stdin:  commands, one argument per line, each ended by "-execute<N>"
+#   stdout, stderr: the child's output, then "\n{ready<N>}\n" from the parent
+#   fd 3:   replies from Node; fd 4: requests to Node
 # ARCHITECTURE.md documents the frames.
 use strict;
 use warnings;
+use POSIX ();
 use Scalar::Util ();
 
 use constant OBJECT_PATH => '/dev/null/s3-object';
@@ -26,9 +36,8 @@ require Image::ExifTool;
 
 open(my $replies, '<&=', 3) or die "worker: cannot open fd 3 (replies): $!\n";
 open(my $requests, '>&=', 4) or die "worker: cannot open fd 4 (requests): $!\n";
-binmode $replies;
-binmode $requests;
-{ my $old = select $requests; $| = 1; select $old; }
+binmode $_ for $replies, $requests, \*STDIN, \*STDOUT, \*STDERR;
+for my $fh ($requests, \*STDOUT, \*STDERR) { my $old = select $fh; $| = 1; select $old }
 
 sub read_exact {
     my ($len) = @_;
@@ -40,24 +49,29 @@ sub read_exact {
     return $buf;
 }
 
-# One request frame out, one reply frame back: 1-byte type, u32 length, payload.
-sub call_node {
+sub send_frame {
     my ($type, $payload) = @_;
     print $requests pack('a1 N', $type, length $payload), $payload;
+}
+
+# One request frame out, one reply frame back: 1-byte type, u32 length, payload.
+sub call_node {
+    send_frame(@_);
     my ($rtype, $len) = unpack('a1 N', read_exact(5));
     return ($rtype, read_exact($len));
 }
 
 # The object being extracted, as Node describes it: name, directory, size and
-# Last-Modified (Unix seconds). Asked afresh each time, so this side keeps no
-# state between objects.
+# Last-Modified (Unix seconds). Asked once per child; a child serves one object.
+my $object;
 sub current_object {
+    return $object if $object;
     my ($type, $payload) = call_node('O', '');
     die "worker: unexpected reply '$type' to open\n" unless $type eq 'I';
     my ($size, $mtime, $dirLen) = unpack('Q> Q> N', $payload);
     my $dir = substr($payload, 20, $dirLen);
     my $name = substr($payload, 20 + $dirLen);
-    return { size => $size, mtime => $mtime, dir => $dir, name => $name };
+    return $object = { size => $size, mtime => $mtime, dir => $dir, name => $name };
 }
 
 # stat() and -f on the tied handle find no real file; ExifTool copes, so the
@@ -71,7 +85,7 @@ my %original = map { $_ => \&{"Image::ExifTool::$_"} }
 my $isObject = sub { defined $_[0] and $_[0] eq OBJECT_PATH };
 
 # Replaces an Image::ExifTool function, keeping its prototype so that callers
-# compiled later (the exiftool script) see the same signature.
+# compiled later (the exiftool application) see the same signature.
 sub override {
     my ($name, $code) = @_;
     Scalar::Util::set_prototype(\&$code, prototype($original{$name}));
@@ -99,10 +113,8 @@ override GetFileExtension => sub {
 };
 override Open => sub {
     my ($self, $fh, $file, $mode) = @_;
-    # the object is the only file this process may open (besides stdin, the
-    # -stay_open argument stream): whatever an option or a file's content
-    # asks for, no other file is read or written
-    return $original{Open}->(@_) if defined $file and $file eq '-' and (not defined $mode or $mode eq '<');
+    # the object is the only file a child may open: whatever an option or a
+    # file's content asks for, no other file is read or written
     unless ($isObject->($file)) {
         $self->Warn("Refused to open a file other than the object") if ref $self;
         return 0;
@@ -118,12 +130,88 @@ override Open => sub {
     return 1;
 };
 
-# Run the real application; its BEGIN block finds its lib/ from $0.
-$0 = $exiftool;
-@ARGV = ('-stay_open', 'True', '-@', '-');
-my $rc = do $exiftool;
-die "worker: cannot run $exiftool: " . ($@ || $!) . "\n" unless defined $rc;
-exit 0;
+# Archive::Zip re-opens an archive given as a handle with IO::Handle's
+# fdopen (a dup of its descriptor) before reading each member. The object's
+# handle has no descriptor, so a "dup" of it is another handle on the object.
+require IO::Handle;
+{
+    my $fdopen = \&IO::Handle::fdopen;
+    no warnings 'redefine';
+    *IO::Handle::fdopen = sub {
+        my ($io, $fd) = @_;
+        my $object = ref($fd) ? tied(*$fd) : undef;
+        return $fdopen->(@_) unless Scalar::Util::blessed($object) and $object->isa('S3ObjectHandle');
+        tie *$io, 'S3ObjectHandle', $object->{size};
+        return $io;
+    };
+}
+
+# Compile the exiftool application once, as a named sub that only children
+# call. A child calls it once, so its file-scope variables start as the
+# script's own do in a new process ("will not stay shared" does not apply to
+# a sub's first call); the BEGIN block runs here, with no arguments. At file
+# scope a bare `shift` takes from @ARGV, inside a sub from @_: @_ is made
+# @ARGV for the call.
+sub compile_application {
+    open(my $fh, '<', $exiftool) or die "worker: cannot read $exiftool: $!\n";
+    my $source = do { local $/; <$fh> };
+    close $fh;
+    $source =~ s/\n__END__\n.*//s;
+    local @ARGV = ();
+    local $0 = $exiftool;
+    local $SIG{__WARN__} = sub {
+        print STDERR $_[0] unless $_[0] =~ /will not stay shared|uninitialized value \$curTitle/;
+    };
+    my $ok = eval "package main;\nsub RunExifTool {\nlocal *_ = \\\@ARGV;\n#line 1 \"$exiftool\"\n$source\n}\n1;";
+    die "worker: cannot compile $exiftool: $@\n" unless $ok;
+}
+compile_application();
+
+# One command from stdin: its arguments and its id, or () at end of input.
+sub read_command {
+    my @args;
+    while (defined(my $line = <STDIN>)) {
+        chomp $line;
+        return ($1, @args) if $line =~ /^-execute(\d+)$/;
+        push @args, $line;
+    }
+    return ();
+}
+
+sub run_child {
+    my (@args) = @_;
+    # the parent's buffered stdin holds later commands: not this child's
+    open(STDIN, '<', '/dev/null');
+    $0 = $exiftool;
+    @ARGV = @args;
+    RunExifTool();
+    exit 0;
+}
+
+my $version = $Image::ExifTool::VERSION;
+print STDOUT "$version\n\n{ready0}\n";
+print STDERR "\n{ready0}\n";
+
+while (my ($id, @args) = read_command()) {
+    my $pid = fork;
+    if (not defined $pid) {
+        print STDERR "worker: cannot fork: $!\n";
+        send_frame('X', pack('N N', $id, 0xFFFFFFFF));
+    } elsif ($pid == 0) {
+        run_child(@args);
+    } else {
+        # Node kills this pid, not the parent, when the object's deadline passes
+        send_frame('P', pack('N N', $id, $pid));
+        waitpid($pid, 0);
+        send_frame('X', pack('N N', $id, $?));
+    }
+    # a leading newline keeps the marker at a line start even when a child
+    # died in the middle of a line; Node drops it
+    print STDOUT "\n{ready$id}\n";
+    print STDERR "\n{ready$id}\n";
+}
+# the END blocks compiled with the application belong to children only
+POSIX::_exit(0);
 
 # A read-only file handle whose bytes live on the Node side.
 package S3ObjectHandle;
@@ -135,6 +223,9 @@ package S3ObjectHandle;
 # without reading more of the object. S3_EXIFTOOL_READ_CHUNK=0 turns it off,
 # to see ExifTool's own reads.
 use constant READ_CHUNK => defined $ENV{S3_EXIFTOOL_READ_CHUNK} ? $ENV{S3_EXIFTOOL_READ_CHUNK} : 65536;
+# However long a read ExifTool asks for, Node is asked for at most this much
+# at a time, so its reply buffers stay small whatever a file declares.
+use constant MAX_REQUEST => 1 << 20;
 
 sub TIEHANDLE {
     my ($class, $size) = @_;
@@ -143,10 +234,19 @@ sub TIEHANDLE {
 
 sub fetch {
     my ($self, $offset, $len) = @_;
-    my ($type, $payload) = main::call_node('R', pack('Q> N', $offset, $len));
-    # 'E': the range could not be read; Node keeps the reason and reports
-    # it instead of whatever ExifTool makes of a short file
-    return $type eq 'D' ? $payload : '';
+    my $data = '';
+    while ($len > 0) {
+        my $n = $len < MAX_REQUEST ? $len : MAX_REQUEST;
+        my ($type, $payload) = main::call_node('R', pack('Q> N', $offset, $n));
+        # 'E': the range could not be read; Node keeps the reason and reports
+        # it instead of whatever ExifTool makes of a short file
+        last unless $type eq 'D';
+        $data .= $payload;
+        last if length($payload) < $n;
+        $offset += $n;
+        $len -= $n;
+    }
+    return $data;
 }
 
 sub READ {
@@ -161,6 +261,8 @@ sub READ {
     if ($want > 0) {
         my $end = $pos + $want;
         if ($pos < $self->{start} or $end > $self->{start} + length $self->{data}) {
+            # drop the old window first: a long read must not hold two copies
+            @$self{qw(start data)} = ($pos, '');
             if (READ_CHUNK > 0) {
                 my $start = $pos - $pos % READ_CHUNK;
                 my $stop = $end + (READ_CHUNK - $end % READ_CHUNK) % READ_CHUNK;
@@ -238,7 +340,10 @@ sub TELL { $_[0]{pos} }
 sub EOF { $_[0]{pos} >= $_[0]{size} }
 sub BINMODE { 1 }
 sub CLOSE { 1 }
-sub FILENO { undef }
+# Defined, so that IO::Handle::opened() is true (Archive::Zip refuses a
+# handle that is not "opened"); -1 is no descriptor, so nothing can use it
+# to reach a real file.
+sub FILENO { -1 }
 sub WRITE { 0 }
 sub PRINT { 0 }
 sub PRINTF { 0 }

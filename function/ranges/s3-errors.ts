@@ -1,21 +1,24 @@
 // S3 failures sorted by what a caller should do about them: retry later
 // (throttled, server-side trouble, network), or give up (not found, denied,
-// object replaced while being read).
+// archived, object replaced while being read).
 
 export type S3ErrorKind =
-  "NotFound" | "AccessDenied" | "PreconditionFailed" | "Throttled" | "Other";
+  "NotFound" | "AccessDenied" | "Archived" | "PreconditionFailed" | "Throttled" | "Other";
 
 export class S3ReadError extends Error {
   override readonly name = "S3ReadError";
+  /** For `Archived`: the storage class S3 named in its InvalidObjectState answer. */
+  readonly storageClass?: string;
 
   constructor(
     readonly kind: S3ErrorKind,
     readonly retryable: boolean,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; storageClass?: string },
   ) {
     super(message, options);
+    this.storageClass = options?.storageClass;
   }
 }
 
@@ -23,6 +26,7 @@ interface SdkErrorShape {
   name?: string;
   message?: string;
   code?: string;
+  StorageClass?: string;
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -46,6 +50,16 @@ export function classifyS3Error(error: unknown, what: string): S3ReadError {
     new S3ReadError(kind, retryable, `${summary} ${what}: ${detail}`, status, { cause: error });
 
   if (NOT_FOUND_NAMES.has(name) || status === 404) return make("NotFound", false, "not found:");
+  // a 403 too, so it must be told apart from AccessDenied first
+  if (name === "InvalidObjectState") {
+    return new S3ReadError(
+      "Archived",
+      false,
+      `archived (${shape.StorageClass ?? "storage class not given"}), restore it to read: ${what}`,
+      status,
+      { cause: error, storageClass: shape.StorageClass },
+    );
+  }
   if (name === "AccessDenied" || status === 403)
     return make("AccessDenied", false, "access denied to");
   if (name === "PreconditionFailed" || status === 412) {

@@ -3,9 +3,10 @@
 // Content-Range gives the size and its ETag pins every later range, so an
 // object replaced mid-read fails with PreconditionFailed instead of mixing
 // two versions.
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { BlockCache } from "./block-cache";
 import type { ByteSource, ObjectInfo, ReadStats } from "./byte-source";
+import { headObject } from "./object-head";
 import { classifyS3Error } from "./s3-errors";
 
 export interface RangeReadOptions {
@@ -32,6 +33,8 @@ export const DEFAULT_RANGE_READ_OPTIONS: RangeReadOptions = {
 export interface S3ObjectRef {
   bucket: string;
   key: string;
+  /** Read this version rather than the current one (S3 Batch Operations tasks name one). */
+  versionId?: string;
 }
 
 export class S3RangeSource implements ByteSource {
@@ -169,22 +172,10 @@ export class S3RangeSource implements ByteSource {
   }
 
   private async head(): Promise<ObjectInfo> {
-    try {
-      this.stats.requests++;
-      const response = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.object.bucket, Key: this.object.key }),
-        { abortSignal: this.signal },
-      );
-      this.pinnedETag = response.ETag;
-      return {
-        size: response.ContentLength ?? 0,
-        lastModified: response.LastModified ?? new Date(0),
-        eTag: response.ETag,
-        versionId: response.VersionId,
-      };
-    } catch (error) {
-      throw classifyS3Error(error, this.uri);
-    }
+    this.stats.requests++;
+    const { storageClass: _, ...info } = await headObject(this.client, this.object, this.signal);
+    this.pinnedETag = info.eTag;
+    return info;
   }
 
   private async get(start: number, end: number): Promise<Buffer> {
@@ -204,6 +195,7 @@ export class S3RangeSource implements ByteSource {
       new GetObjectCommand({
         Bucket: this.object.bucket,
         Key: this.object.key,
+        VersionId: this.object.versionId,
         Range: `bytes=${start}-${end}`,
         IfMatch: this.pinnedETag,
       }),

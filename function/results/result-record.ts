@@ -1,5 +1,11 @@
-// What is stored per object, and where.
+// What is stored per object, and where. A record names what it describes
+// (bucket, key, version, ETag, size) and how it was made (ExifTool version
+// and options), so that it can be judged current or stale without reading
+// the object.
 import type { ObjectInfo } from "../ranges/byte-source";
+
+/** `archived`: S3 would not serve the bytes (GLACIER, DEEP_ARCHIVE), so `metadata` is empty. */
+export type ResultStatus = "extracted" | "archived";
 
 export interface ResultRecord {
   bucket: string;
@@ -9,21 +15,32 @@ export interface ResultRecord {
   eTag?: string;
   size: number;
   lastModified: string;
+  status: ResultStatus;
+  /** Set when `archived`, and whenever S3 named one. */
+  storageClass?: string;
   extractedAt: string;
   exiftoolVersion: string;
+  /** The allow-listed options the extraction ran with, as configured. */
+  exiftoolOptions: string[];
   metadata: Record<string, unknown>;
 }
 
-export function resultKey(prefix: string, key: string): string {
-  return `${prefix}${key}.json`;
+// shortened when S3's key limit requires it; see result-key.ts
+export { resultKey } from "./result-key";
+
+/** Which ExifTool, with which options, made a result. */
+export interface ExiftoolRun {
+  version: string;
+  options: readonly string[];
 }
 
 export function buildResult(
   source: { bucket: string; key: string },
-  object: ObjectInfo,
-  exiftoolVersion: string,
+  object: ObjectInfo & { storageClass?: string },
+  exiftool: ExiftoolRun,
   metadata: Record<string, unknown>,
   now = new Date(),
+  status: ResultStatus = "extracted",
 ): ResultRecord {
   return {
     bucket: source.bucket,
@@ -33,8 +50,11 @@ export function buildResult(
     eTag: object.eTag?.replace(/"/g, ""),
     size: object.size,
     lastModified: object.lastModified.toISOString(),
+    status,
+    storageClass: object.storageClass,
     extractedAt: now.toISOString(),
-    exiftoolVersion,
+    exiftoolVersion: exiftool.version,
+    exiftoolOptions: [...exiftool.options],
     metadata,
   };
 }

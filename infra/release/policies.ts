@@ -13,6 +13,8 @@ type Document = aws.iam.PolicyDocument;
 export const RESOURCE_STAR_ONLY: Record<string, string> = {
   // A registry login token is account-wide: ECR has no per-repository token.
   "ecr:GetAuthorizationToken": "docker login to ECR before a push or a pull",
+  // ListBuckets has no resource: it answers with the caller's own bucket names
+  "s3:ListAllMyBuckets": "pulumi up checks that an existing upload bucket is the account's own",
 };
 
 /** Where the stack runs: ARNs of resources known only by their name prefix. */
@@ -182,6 +184,8 @@ export interface DeployAccess extends ProjectAccess, Scope {
   stateBucket?: { bucket: string; path: string };
   /** Buckets named in the stack config (used, not created). */
   configuredBuckets: string[];
+  /** The stack uses an existing upload bucket, which `pulumi up` checks is the account's own. */
+  existingUploadBucket: boolean;
   /** The event bus the function publishes to, when EventBridge is on. */
   eventBusArn?: string;
   connectionArn: string;
@@ -489,6 +493,21 @@ export function deployPolicy(access: DeployAccess): Document {
       Resource: [named("events", `rule/${prefix}-*`)],
     },
   ];
+  statements.push({
+    // the stack's dashboard is named exactly after the prefix (infra/dashboard.ts)
+    Sid: "Dashboard",
+    Effect: "Allow",
+    Action: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+    Resource: [`arn:${p}:cloudwatch::${a}:dashboard/${prefix}`],
+  });
+  if (access.existingUploadBucket) {
+    statements.push({
+      Sid: "OwnBuckets",
+      Effect: "Allow",
+      Action: ["s3:ListAllMyBuckets"],
+      Resource: ["*"],
+    });
+  }
   if (access.eventBusArn !== undefined) {
     statements.push({
       Sid: "FindEventBus",

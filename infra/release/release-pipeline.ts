@@ -169,6 +169,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
                 secrets: Object.values(secrets),
                 stateBucket: s3Backend(release.backendUrl),
                 configuredBuckets,
+                existingUploadBucket: settings.uploadBucketName !== "",
                 eventBusArn: settings.enableEventBridge
                   ? `arn:${where.partition}:events:${where.region}:${where.account}:event-bus/${settings.eventBusName}`
                   : undefined,

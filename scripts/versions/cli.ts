@@ -4,9 +4,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { makePlan } from "./plan";
+import { makePlan, partialRows } from "./plan";
 import { readPins, stackFileName, type Pins } from "./pins";
-import { fetchLatest, sourceConfigFromEnv } from "./sources";
+import { fetchLatest, sourceConfigFromEnv, SourcesError } from "./sources";
 import { formatTable } from "./table";
 import { applyUpdate, dependencyVersion, type RunNpm } from "./write";
 
@@ -84,12 +84,13 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     return 0;
   }
 
+  let pins: Pins | undefined;
   try {
     const stackFile = join(deps.root, stackFileName(options.stack));
     if (!existsSync(stackFile)) {
       throw new Error(`${stackFile} not found: the pins live in the stack config (see --stack)`);
     }
-    const pins = readPins(readFileSync(stackFile, "utf8"), stackFile);
+    pins = readPins(readFileSync(stackFile, "utf8"), stackFile);
     const packageJsonVersion = dependencyVersion(
       readFileSync(join(deps.root, "package.json"), "utf8"),
     );
@@ -137,6 +138,11 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     // source failures, bad pins and a failed npm install all end here, and
     // by now every file is as it was before the run
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof SourcesError && pins) {
+      // offline or a source down: still show what is pinned
+      deps.out(formatTable(partialRows(pins, error.answered)));
+      deps.out("");
+    }
     deps.err(`versions: ${message}\nNothing was written.`);
     return 1;
   }

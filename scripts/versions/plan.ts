@@ -5,7 +5,7 @@
 import type { Pins } from "./pins";
 import type { Latest } from "./sources";
 
-export type Status = "ok" | "update" | "manual" | "reference";
+export type Status = "ok" | "update" | "manual" | "reference" | "unknown";
 
 export interface Row {
   pin: string;
@@ -119,4 +119,39 @@ export function makePlan(
     npmVersion: packageJsonVersion !== latest.exiftoolVersion ? latest.exiftoolVersion : undefined,
     notes,
   };
+}
+
+export const UNREACHABLE = "unreachable";
+
+/**
+ * The pins when some sources did not answer: each pin with the latest its
+ * source gave, or "unreachable". Nothing is planned from a partial answer.
+ */
+export function partialRows(pins: Pins, answered: Partial<Latest>): Row[] {
+  const row = (pin: string, current: string, latest: string | undefined): Row => ({
+    pin,
+    current,
+    latest: latest ?? UNREACHABLE,
+    status: latest === undefined ? "unknown" : current === latest ? "ok" : "update",
+  });
+  const newestMajor = answered.nodeMajors
+    ? String(Math.max(...answered.nodeMajors.supported))
+    : undefined;
+  const nodeMajor = row("nodeMajor", String(pins.nodeMajor), newestMajor);
+  return [
+    row("exiftoolVersion", pins.exiftoolVersion, answered.exiftoolVersion),
+    {
+      ...row(
+        "ExifTool (exiftool.org)",
+        /^\d+\.\d+/.exec(pins.exiftoolVersion)?.[0] ?? pins.exiftoolVersion,
+        answered.exiftoolOrgVersion,
+      ),
+      status: answered.exiftoolOrgVersion === undefined ? "unknown" : "reference",
+    },
+    // never moved on its own, as in makePlan
+    { ...nodeMajor, status: nodeMajor.status === "update" ? "manual" : nodeMajor.status },
+    row("baseImageDigest", pins.baseImageDigest, answered.baseImageDigest),
+    row("perlVersion", pins.perlVersion, answered.perl?.version),
+    row("perlSha256", pins.perlSha256, answered.perl?.sha256),
+  ];
 }

@@ -45,7 +45,11 @@ export interface Latest {
 }
 
 export class SourcesError extends Error {
-  constructor(readonly failures: string[]) {
+  constructor(
+    readonly failures: string[],
+    /** What the sources that did answer said, for the table. */
+    readonly answered: Partial<Latest> = {},
+  ) {
     super(
       `could not read ${failures.length === 1 ? "a source" : "sources"}:\n  ${failures.join("\n  ")}`,
     );
@@ -84,7 +88,15 @@ export async function fetchLatest(config: SourceConfig, nodeMajor: number): Prom
     majors.status !== "fulfilled" ||
     digest.status !== "fulfilled"
   ) {
-    throw new SourcesError(failures);
+    const value = <T>(result: PromiseSettledResult<T>): T | undefined =>
+      result.status === "fulfilled" ? result.value : undefined;
+    throw new SourcesError(failures, {
+      exiftoolVersion: value(npm),
+      exiftoolOrgVersion: value(exiftoolOrg),
+      perl: value(perl),
+      nodeMajors: value(majors),
+      baseImageDigest: value(digest),
+    });
   }
   return {
     exiftoolVersion: npm.value,

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -79,5 +80,28 @@ describe("npm run extract", function () {
     const badOption = await run(["s3://cli/photos/ExifTool.jpg", "--", "-o", "x"]);
     expect(badOption.code).to.equal(2);
     expect(badOption.stderr).to.match(/"-o" is refused/);
+  });
+
+  it("names an unknown option and says where ExifTool's options go", async () => {
+    const result = await run(["s3://cli/photos/ExifTool.jpg", "-G1"]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/^unknown option -G1 \(ExifTool options go after --\)\n/);
+    expect(result.stdout).to.equal("");
+  });
+
+  it("`npm run extract -- --help` prints the usage on stdout and exits 0", async () => {
+    const child = spawn("npm", ["run", "-s", "extract", "--", "--help"], {
+      cwd: join(__dirname, "..", ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).to.equal(0, stderr);
+    expect(stdout).to.match(/^usage: npm run extract -- s3:\/\/BUCKET\/KEY /);
+    expect(stdout).to.include("--stats");
+    expect(stderr).to.not.include("not an s3://");
   });
 });

@@ -1,68 +1,115 @@
 // Every ExifTool sample file, put into S3 and extracted through the engine,
-// gives what `exiftool -json` gives on the local file, but for the tags that
-// describe a local file (SourceFile, Directory, FileModifyDate, FileAccessDate,
-// FileInodeChangeDate, FilePermissions).
-import { readdirSync, readFileSync } from "node:fs";
+// gives byte for byte what `exiftool -json FILE` prints for that file alone,
+// in a new process, but for the lines of the tags that describe a local file
+// (SourceFile, Directory, FileModifyDate, FileAccessDate, FileInodeChangeDate,
+// FilePermissions). Files go through one warm worker in sorted and in
+// reversed order, and in sequences known to leave state behind in a single
+// ExifTool process, so no result may depend on what was parsed before it.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Extractor } from "../../function/extractor";
 import { CORPUS_DIR } from "../../samples/synthetic";
-import { exiftoolJson, withoutLocalFileTags } from "../support/local-exiftool";
+import { bpgWithIcc, iccWithUnsupportedRxyz } from "../support/poison-files";
+import { comparableLines, exiftoolText, exiftoolTextOfMany } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
+import { requirePerlModules } from "../support/perl-modules";
 
-const files = readdirSync(CORPUS_DIR).sort();
+const samples = readdirSync(CORPUS_DIR).sort();
+const POISON_BPG = "poison-rXYZ.bpg";
 
-describe("engine output equals exiftool -json on the local file", function () {
-  this.timeout(240_000);
+describe("engine output equals a fresh exiftool -json FILE of each file alone", function () {
+  this.timeout(600_000);
   let local: LocalS3;
+  let dir: string;
+  const files = new Map<string, Buffer>();
+  /** Reference text per option set and file: one new process per file. */
+  const references = new Map<string, Map<string, string>>();
 
   before(async () => {
+    requirePerlModules();
+    for (const name of samples) files.set(name, readFileSync(join(CORPUS_DIR, name)));
+    files.set(POISON_BPG, bpgWithIcc(iccWithUnsupportedRxyz(files.get("ICC_Profile.icc")!)));
     local = await startLocalS3(["corpus"]);
-    for (const name of files) await local.put("corpus", name, readFileSync(join(CORPUS_DIR, name)));
+    for (const [name, body] of files) await local.put("corpus", name, body);
+    // the reference reads the same bytes under the same names from local disk
+    dir = mkdtempSync(join(tmpdir(), "s3-exiftool-equality-"));
+    for (const [name, body] of files) writeFileSync(join(dir, name), body);
   });
-  after(() => local.stop());
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await local.stop();
+  });
+
+  async function reference(options: string[], name: string): Promise<string> {
+    const key = options.join(" ");
+    let byName = references.get(key);
+    if (!byName) references.set(key, (byName = new Map()));
+    let text = byName.get(name);
+    if (text === undefined) {
+      text = await exiftoolText(join(dir, name), options);
+      byName.set(name, text);
+    }
+    return text;
+  }
+
+  /** Extracts `names` in this order through one worker; lists every file whose text differs. */
+  async function mismatches(names: string[], options: string[]): Promise<string[]> {
+    const extractor = new Extractor({ s3: local.s3, workers: 1, exiftoolOptions: options });
+    const found: string[] = [];
+    try {
+      // references computed ahead of the engine (a few new Perl processes at a time)
+      const expected = new Map<string, Promise<string>>();
+      for (const name of names) expected.set(name, reference(options, name));
+      for (const name of names) {
+        const { json } = await extractor.extract({ bucket: "corpus", key: name });
+        expect(json.text).to.contain(`"SourceFile": "s3://corpus/${name}"`);
+        const actual = comparableLines(json.text);
+        const wanted = comparableLines(await expected.get(name)!);
+        const at = actual.findIndex((line, i) => line !== wanted[i]);
+        if (at >= 0 || actual.length !== wanted.length) {
+          const i = at >= 0 ? at : Math.min(actual.length, wanted.length);
+          found.push(`${name}: engine ${actual[i]} | fresh exiftool ${wanted[i]}`);
+        }
+      }
+      expect(extractor.pool.spawned).to.equal(1);
+    } finally {
+      await extractor.close();
+    }
+    return found;
+  }
 
   it("covers all 194 sample files", () => {
-    expect(files).to.have.length(194);
+    expect(samples).to.have.length(194);
   });
 
   for (const options of [[], ["-G1", "-a", "-n"]]) {
-    it(`matches for every sample file with options [${options.join(" ")}]`, async () => {
-      const expected = await exiftoolJson(
-        files.map((name) => join(CORPUS_DIR, name)),
-        options,
-      );
-      // One worker, files in the reference's order: ExifTool carries some state
-      // from file to file within one process (after a Nikon file, XMP.xml gains
-      // a Composite AutoFocus tag), so a warm worker equals exiftool run over the
-      // same files in the same order, as the reference is.
-      const extractor = new Extractor({ s3: local.s3, workers: 1, exiftoolOptions: options });
-      const mismatches: string[] = [];
-      try {
-        const queue = [...files];
-        const work = async (): Promise<void> => {
-          for (let name = queue.shift(); name; name = queue.shift()) {
-            const { metadata } = await extractor.extract({ bucket: "corpus", key: name });
-            expect(metadata.SourceFile).to.equal(`s3://corpus/${name}`);
-            const directory = options.length ? metadata["System:Directory"] : metadata.Directory;
-            expect(directory).to.equal("s3://corpus");
-            const actual = withoutLocalFileTags(metadata);
-            const reference = withoutLocalFileTags(expected.get(name)!);
-            const differing = [
-              ...new Set([...Object.keys(actual), ...Object.keys(reference)]),
-            ].filter((tag) => JSON.stringify(actual[tag]) !== JSON.stringify(reference[tag]));
-            const shown = differing.map(
-              (tag) =>
-                `${tag}: engine ${JSON.stringify(actual[tag])}, local ${JSON.stringify(reference[tag])}`,
-            );
-            if (differing.length) mismatches.push(`${name}: ${shown.join("; ")}`);
-          }
-        };
-        await work();
-      } finally {
-        await extractor.close();
-      }
-      expect(mismatches, mismatches.join("\n")).to.deep.equal([]);
+    for (const order of ["sorted", "reversed"]) {
+      it(`matches for all 194 samples in ${order} order with options [${options.join(" ")}]`, async () => {
+        const names = order === "sorted" ? samples : [...samples].reverse();
+        const found = await mismatches(names, options);
+        expect(found, found.join("\n")).to.deep.equal([]);
+      });
+    }
+  }
+
+  // Each pair leaves state behind in one ExifTool process: the first file
+  // changes what the second prints (shown below with plain exiftool).
+  const poisoned: [string, string][] = [
+    ["Canon.jpg", "AAC.aac"],
+    ["Nikon.jpg", "XMP.xml"],
+    [POISON_BPG, "ICC_Profile.icc"],
+  ];
+  for (const [first, second] of poisoned) {
+    it(`extracts ${second} after ${first} as a fresh process would`, async () => {
+      const [, together] = await exiftoolTextOfMany([join(dir, first), join(dir, second)]);
+      expect(
+        comparableLines(together!),
+        "one exiftool process carries state from the first file",
+      ).to.not.deep.equal(comparableLines(await reference([], second)));
+      const found = await mismatches([first, second, first, second], []);
+      expect(found, found.join("\n")).to.deep.equal([]);
     });
   }
 });

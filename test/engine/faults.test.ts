@@ -6,10 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { WorkerError, workerEnvironment } from "../../function/exiftool/exiftool-worker";
+import { WorkerError } from "../../function/exiftool/exiftool-worker";
+import { workerEnvironment } from "../../function/exiftool/worker-environment";
 import { Extractor } from "../../function/extractor";
 import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
 import { S3ReadError } from "../../function/ranges/s3-errors";
+import { pngZtxtBomb } from "../../samples/hostile";
 import { CORPUS_DIR, quickTime } from "../../samples/synthetic";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
@@ -19,6 +21,22 @@ const sample = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
 function sourceThat(onRead: () => Promise<Buffer>): ByteSource {
   const info: ObjectInfo = { size: 1_000_000, lastModified: new Date() };
   return { stats: { bytesRead: 0, requests: 0 }, open: async () => info, read: onRead };
+}
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return (
+          readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Runs one extraction from `source` on a worker of `engine`'s pool; resolves to its error. */
@@ -66,12 +84,13 @@ describe("engine faults", function () {
     expect(metadata.Artist).to.equal("Phil Harvey");
   }
 
-  it("starts Perl once for 200 small files through one warm worker", async () => {
-    for (let i = 0; i < 200; i++) {
+  it("starts Perl once for 50 small files through one warm worker, and forks a child per file", async () => {
+    for (let i = 0; i < 50; i++) {
       const { metadata } = await extractor.extract({ bucket: "faults", key: "good.jpg" });
       expect(metadata.FileType).to.equal("JPEG");
     }
     expect(extractor.pool.spawned).to.equal(1);
+    expect(await extractor.pool.run(async (worker) => worker.commands)).to.equal(50);
   });
 
   it("reports a worker killed mid-file as WorkerCrashed, then replaces it", async () => {
@@ -96,7 +115,8 @@ describe("engine faults", function () {
     expect(extractor.pool.spawned).to.equal(2);
   });
 
-  it("kills a worker that hangs past the deadline and reports Timeout", async () => {
+  it("kills only the child that hangs past the deadline, reports Timeout, and keeps the worker", async () => {
+    await extractor.exiftoolVersion();
     const error = await failureOf(
       extractor,
       sourceThat(() => new Promise<Buffer>(() => undefined)),
@@ -104,22 +124,63 @@ describe("engine faults", function () {
     );
     expect((error as WorkerError).kind).to.equal("Timeout");
     await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(1);
+  });
+
+  it("loses only the one child when a child crashes, and the worker serves the next object", async () => {
+    await extractor.exiftoolVersion();
+    const error = await rejection(
+      extractor.pool.run((worker) =>
+        worker.extract({
+          source: sourceThat(async () => {
+            const child = childrenOf(worker.pid)[0];
+            process.kill(child!, "SIGSEGV");
+            return new Promise<Buffer>(() => undefined);
+          }),
+          directory: "s3://faults",
+          fileName: "doomed.jpg",
+          args: [],
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    expect((error as WorkerError).kind).to.equal("WorkerCrashed");
+    expect(error.message).to.contain("signal 11");
+    await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(1);
+  });
+
+  it("never hands out a worker that died while idle", async () => {
+    const pid = await extractor.pool.run(async (worker) => worker.pid);
+    process.kill(pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expectStillWorks();
     expect(extractor.pool.spawned).to.equal(2);
   });
 
-  it("kills a worker over its memory cap and reports MemoryExceeded", async () => {
-    const capped = new Extractor({ s3: local.s3, workers: 1, maxWorkerRssBytes: 1024 * 1024 });
+  it("stops a child at its kernel-enforced memory limit and reports MemoryExceeded", async () => {
+    const bomb = Buffer.concat([...pngZtxtBomb(256 * 1024 * 1024).chunks()]);
+    const memory: ByteSource = {
+      stats: { bytesRead: 0, requests: 0 },
+      open: async () => ({ size: bomb.length, lastModified: new Date() }),
+      read: async (offset, length) => bomb.subarray(offset, offset + length),
+    };
+    const capped = new Extractor({
+      s3: local.s3,
+      workers: 1,
+      maxWorkerMemoryBytes: 192 * 1024 * 1024,
+    });
     try {
-      await capped.exiftoolVersion();
-      const error = await failureOf(
-        capped,
-        sourceThat(() => new Promise<Buffer>(() => undefined)),
-      );
+      const error = await failureOf(capped, memory);
       expect((error as WorkerError).kind).to.equal("MemoryExceeded");
+      expect((error as WorkerError).retryable).to.equal(true);
+      // the parent under the same limit is untouched: the next object uses it
+      const { metadata } = await capped.extract({ bucket: "faults", key: "good.jpg" });
+      expect(metadata.Artist).to.equal("Phil Harvey");
+      expect(capped.pool.spawned).to.equal(1);
     } finally {
       await capped.close();
     }
-    await expectStillWorks();
   });
 
   it("gives ExifTool's own Error for zero-byte, truncated and random-byte objects", async () => {
@@ -219,7 +280,9 @@ describe("engine faults", function () {
             }),
           ),
         );
-        expect(error.message, args.join(" ")).to.match(/describes 2 files|printed no JSON/);
+        expect(error.message, args.join(" ")).to.match(
+          /describes 2 files|no usable JSON|rejected the command/,
+        );
       }
       expect(readFileSync(secret)).to.deep.equal(sample);
       expect(readdirSync(dir)).to.deep.equal(["secret.jpg"]);

@@ -2,31 +2,31 @@ import { expect } from "chai";
 import { MarkedOutput } from "../../function/exiftool/marked-output";
 
 describe("exiftool output collection", () => {
-  const marker = Buffer.from("{ready42}\n");
+  const marker = Buffer.from("\n{ready42}\n");
 
   it("finds a marker split across chunks, and keeps only what came before it", () => {
     const output = new MarkedOutput(marker);
-    expect(output.push(Buffer.from('[{"a":1}]\n{rea'))).to.equal(false);
-    expect(output.push(Buffer.from("dy42}\nleftover"))).to.equal(true);
+    expect(output.push(Buffer.from('[{"a":1}]\n\n{rea'))).to.equal(false);
+    expect(output.push(Buffer.from("dy42}\n"))).to.equal(true);
     expect(output.text()).to.equal('[{"a":1}]\n');
   });
 
-  it("ignores the marker text when it is not at a line start", () => {
+  it("ends output cut off in the middle of a line", () => {
     const output = new MarkedOutput(marker);
-    expect(output.push(Buffer.from('[{"Comment":"{ready42}\n'))).to.equal(false);
-    expect(output.push(Buffer.from('"}]\n{ready42}\n'))).to.equal(true);
-    expect(output.text()).to.equal('[{"Comment":"{ready42}\n"}]\n');
+    expect(output.push(Buffer.from('[{"Comment":"trunc'))).to.equal(false);
+    expect(output.push(Buffer.from("\n{ready42}\n"))).to.equal(true);
+    expect(output.text()).to.equal('[{"Comment":"trunc');
   });
 
   it("accepts an empty command output", () => {
     const output = new MarkedOutput(marker);
-    expect(output.push(Buffer.from("{ready42}\n"))).to.equal(true);
+    expect(output.push(Buffer.from("\n{ready42}\n"))).to.equal(true);
     expect(output.text()).to.equal("");
   });
 
-  it("scans byte by byte deliveries", () => {
+  it("scans byte by byte deliveries, and is not fooled by another command's marker", () => {
     const output = new MarkedOutput(marker);
-    const all = Buffer.from("x\n{ready4}\n{ready42}\n");
+    const all = Buffer.from("x\n{ready4}\n\n{ready42}\n");
     let done = false;
     for (const byte of all) done = output.push(Buffer.from([byte]));
     expect(done).to.equal(true);

@@ -47,6 +47,7 @@ describe("the built function bundle", function () {
         // as on Lambda: the handler is built, and a worker started, when the bundle loads
         AWS_LAMBDA_FUNCTION_NAME: "bundle-test",
         RESULTS_BUCKET: "results",
+        UPLOAD_BUCKETS: "uploads",
         AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,

@@ -4,7 +4,7 @@ import { buildDetail } from "../../function/results/event-publisher";
 import { buildResult } from "../../function/results/result-record";
 
 describe("function configuration", () => {
-  const base = { RESULTS_BUCKET: "my-results" };
+  const base = { RESULTS_BUCKET: "my-results", UPLOAD_BUCKETS: "my-uploads" };
 
   it("has documented defaults", () => {
     const config = loadConfig({ ...base, EXIFTOOL_WORKERS: "3" });
@@ -16,10 +16,21 @@ describe("function configuration", () => {
     });
     expect(config.exiftoolOptions).to.deep.equal([]);
     expect(config.eventBusName).to.equal(undefined);
+    expect(config.uploadBuckets).to.deep.equal(["my-uploads"]);
+  });
+
+  it("reads every upload bucket of a comma-separated list", () => {
+    const config = loadConfig({ ...base, UPLOAD_BUCKETS: "in-a, in-b" });
+    expect(config.uploadBuckets).to.deep.equal(["in-a", "in-b"]);
   });
 
   const invalid: [Record<string, string>, RegExp][] = [
     [{}, /RESULTS_BUCKET is not set/],
+    [{ RESULTS_BUCKET: "my-results" }, /UPLOAD_BUCKETS is not set/],
+    [
+      { ...base, UPLOAD_BUCKETS: "in-ok,Bad_Name" },
+      /UPLOAD_BUCKETS: "Bad_Name" is not a valid bucket name/,
+    ],
     [{ RESULTS_BUCKET: "Not_A_Bucket" }, /RESULTS_BUCKET .* not a valid bucket name/],
     [{ ...base, EXIFTOOL_WORKERS: "0" }, /EXIFTOOL_WORKERS must be a whole number from 1 to 64/],
     [{ ...base, EXIFTOOL_WORKERS: "two" }, /EXIFTOOL_WORKERS/],
@@ -41,13 +52,11 @@ describe("function configuration", () => {
 describe("result event detail", () => {
   const object = { size: 10, lastModified: new Date(0), eTag: '"abc"' };
   const stored = { bucket: "results", key: "a.jpg.json", bytes: 100 };
+  const run = { version: "13.59", options: [] };
 
   it("carries the metadata when it fits EventBridge's 256 KB", () => {
     const detail = JSON.parse(
-      buildDetail(
-        buildResult({ bucket: "b", key: "a.jpg" }, object, "13.59", { Make: "X" }),
-        stored,
-      ),
+      buildDetail(buildResult({ bucket: "b", key: "a.jpg" }, object, run, { Make: "X" }), stored),
     );
     expect(detail.metadata).to.deep.equal({ Make: "X" });
     expect(detail.result).to.deep.equal({ bucket: "results", key: "a.jpg.json" });
@@ -55,10 +64,7 @@ describe("result event detail", () => {
 
   it("keeps only the pointer to the stored result when the metadata is too large", () => {
     const huge = { Comment: "x".repeat(300 * 1024) };
-    const text = buildDetail(
-      buildResult({ bucket: "b", key: "a.jpg" }, object, "13.59", huge),
-      stored,
-    );
+    const text = buildDetail(buildResult({ bucket: "b", key: "a.jpg" }, object, run, huge), stored);
     const detail = JSON.parse(text);
     expect(detail.metadata).to.equal(undefined);
     expect(detail.result.key).to.equal("a.jpg.json");

@@ -14,27 +14,9 @@ import { Extractor } from "../../function/extractor";
 import { CORPUS_DIR } from "../../samples/synthetic";
 import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
 import { fixture, lambdaContext, s3Notification, sqsEvent, sqsRecord } from "../support/sqs-event";
+import { capturingStdout } from "../support/stdout";
 
 const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
-
-/** Runs `fn` with stdout and stderr captured line by line (Powertools writes logs and EMF there). */
-async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const chunks: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const writes = streams.map((stream) => stream.write.bind(stream));
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array) => {
-      chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
-      return true;
-    }) as typeof stream.write;
-  }
-  try {
-    const value = await fn();
-    return { value, lines: chunks.join("").split("\n").filter(Boolean) };
-  } finally {
-    streams.forEach((stream, i) => (stream.write = writes[i]));
-  }
-}
 
 function failedIds(response: SQSBatchResponse): string[] {
   return response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
@@ -51,6 +33,7 @@ describe("Lambda handler", function () {
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     RESULTS_BUCKET: "results",
+    UPLOAD_BUCKETS: "uploads",
     EXIFTOOL_WORKERS: "2",
     POWERTOOLS_SERVICE_NAME: "s3-exiftool-test",
     ...extra,
@@ -310,7 +293,7 @@ describe("Lambda handler", function () {
     const errors = Object.fromEntries(
       lines
         .map((line) => JSON.parse(line))
-        .filter((log) => log.message === "malformed message")
+        .filter((log) => log.failureType === "MalformedMessage")
         .map((log) => [log.messageId, log.error.message]),
     );
     expect(errors["bad-json"]).to.match(/not JSON/);

@@ -9,7 +9,7 @@ import {
   visibilityTimeoutFor,
   type Settings,
 } from "../../infra/config";
-import { packageExiftoolVersion } from "../../infra/stack";
+import { packageExiftoolVersion } from "../../infra/package-pins";
 import { devStackConfig, ROOT } from "./stack-config";
 const PACKAGE_VERSION = packageExiftoolVersion(ROOT);
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -57,6 +57,14 @@ describe("infra config", () => {
     expect(settings.maxReceiveCount).to.equal(5);
     expect(settings.exiftoolOptions).to.deep.equal([]);
     expect(settings.enableEventBridge).to.equal(false);
+  });
+
+  it("accepts an existing results bucket when results keep to a folder of it", () => {
+    const settings = settingsWith({
+      resultsBucketName: "their-results",
+      resultsPrefix: "exiftool/",
+    });
+    expect(settings).to.include({ resultsBucketName: "their-results", resultsPrefix: "exiftool/" });
   });
 
   it("parses numbers, booleans and lists from their config strings", () => {
@@ -112,6 +120,8 @@ describe("infra config", () => {
       /resultsInUploadBucket/,
     ],
     ["resultsPrefix", { resultsInUploadBucket: "true", filterPrefix: "in/" }, /folder/],
+    ["resultsPrefix", { resultsBucketName: "their-results" }, /existing bucket/],
+    ["resultsPrefix", { resultsBucketName: "their-results", resultsPrefix: "x" }, /folder/],
     ["filterPrefix", { resultsInUploadBucket: "true", resultsPrefix: "out/" }, /cannot exclude/],
     [
       "filterPrefix",

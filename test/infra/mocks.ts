@@ -18,6 +18,16 @@ export interface Recorded {
 
 export const recorded: Recorded[] = [];
 
+/**
+ * Existing buckets the provider calls describe, as tests set them up: a
+ * bucket is in REGION, owned by ACCOUNT and without EventBridge unless listed.
+ */
+export const existingBuckets = {
+  regions: new Map<string, string>(),
+  foreign: new Set<string>(),
+  eventBridge: new Set<string>(),
+};
+
 const physical = (name: string): string => `${name}-a1b2c3d`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,7 +57,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
     case "awsx:ecr:Image": {
       // A digest that depends on every build input, as a real build's does.
       const digest = createHash("sha256")
-        .update(JSON.stringify([inputs.args, inputs.dockerfile, inputs.platform]))
+        .update(JSON.stringify([inputs.args, inputs.context, inputs.dockerfile, inputs.platform]))
         .digest("hex");
       return { id, state: { imageUri: `${inputs.repositoryUrl}@sha256:${digest}` } };
     }
@@ -110,6 +120,26 @@ void pulumi.runtime.setMocks(
             id: args.inputs.bucket,
             bucket: args.inputs.bucket,
             arn: `arn:aws:s3:::${args.inputs.bucket}`,
+            bucketRegion: existingBuckets.regions.get(args.inputs.bucket) ?? REGION,
+            region: REGION,
+          };
+        case "aws:s3/getBuckets:getBuckets": {
+          // ListBuckets: the caller's own buckets only
+          const prefix: string = args.inputs.prefix ?? "";
+          const owned = [...existingBuckets.regions.keys(), args.inputs.prefix]
+            .filter((name) => name.startsWith(prefix) && !existingBuckets.foreign.has(name))
+            .map((name) => ({ name, bucketRegion: existingBuckets.regions.get(name) ?? REGION }));
+          return { id: REGION, region: REGION, buckets: owned };
+        }
+        case "aws:s3/getBucketNotification:getBucketNotification":
+          return {
+            id: args.inputs.bucket,
+            bucket: args.inputs.bucket,
+            eventbridge: existingBuckets.eventBridge.has(args.inputs.bucket),
+            queues: [],
+            topics: [],
+            lambdaFunctions: [],
+            region: REGION,
           };
         case "aws:cloudwatch/getEventBus:getEventBus":
           return {
@@ -130,6 +160,19 @@ void pulumi.runtime.setMocks(
 /** Resolves an Output's value (mocks resolve every value, known or not). */
 export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((value) => resolve(value as T)));
+}
+
+/**
+ * The error an Output fails with. `apply` never runs on a failed Output, so
+ * this reads the promise the SDK keeps inside it.
+ */
+export async function failureOf(output: pulumi.Output<unknown>): Promise<Error> {
+  try {
+    await (output as unknown as { promise(): Promise<unknown> }).promise();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the output to fail");
 }
 
 /** Waits until no new resource has been registered for a few ticks. */

@@ -1,22 +1,32 @@
 // The resource graph under Pulumi's mocks: what `pulumi preview` would plan.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ACCOUNT, MOCK_STACK, REGION, recorded, settled, valueOf, type Recorded } from "./mocks";
+import {
+  ACCOUNT,
+  existingBuckets,
+  failureOf,
+  MOCK_STACK,
+  recorded,
+  REGION,
+  settled,
+  valueOf,
+  type Recorded,
+} from "./mocks";
 import { devStackConfig, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
-import { imageBuildArgs } from "../../infra/image";
+import { exiftoolRelease } from "../../infra/backfill-contract";
+import { buildContext, FunctionImage, IMAGE_TAG, imageBuildArgs } from "../../infra/image";
+import { packageExiftoolVersion } from "../../infra/package-pins";
+import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
+import { existingUploadBucket } from "../../infra/upload-bucket";
+import { loadLocalSettings } from "../../local/config";
 import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
 import { BUILDSPECS, TRIGGER_PATHS } from "../../infra/release/release-pipeline";
 import { START_BUILD_TARGET } from "../../infra/release/version-schedule";
-import {
-  deployStack,
-  loadSettings,
-  packageExiftoolVersion,
-  type StackOutputs,
-} from "../../infra/stack";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -38,7 +48,8 @@ interface Deployed {
   outputs: StackOutputs;
   resources: Recorded[];
   of(type: string): Recorded[];
-  one(type: string): Recorded;
+  /** The one resource of this type (whose name ends so, when given). */
+  one(type: string, nameEnd?: string): Recorded;
 }
 
 let stackCount = 0;
@@ -53,8 +64,8 @@ async function deploy(settings: Settings): Promise<Deployed> {
   const prefix = `${PROJECT}-${stack}`;
   const resources = recorded.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
   const of = (type: string) => resources.filter((r) => r.type === type);
-  const one = (type: string) => {
-    const found = of(type);
+  const one = (type: string, nameEnd?: string) => {
+    const found = of(type).filter((r) => nameEnd === undefined || r.name.endsWith(nameEnd));
     expect(found, type).to.have.length(1);
     return found[0];
   };
@@ -81,6 +92,7 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
   topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
   pipeline: "aws:codepipeline/pipeline:Pipeline",
   project: "aws:codebuild/project:Project",
@@ -151,6 +163,19 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(() => loadSettings()).to.throw(ConfigError, `${PROJECT}:filterSuffix:`);
       pulumi.runtime.setAllConfig(devConfig);
     });
+    it("refuses a misspelled key in the stack config, naming it, its closest key and the file", () => {
+      pulumi.runtime.setAllConfig({ ...devConfig, [`${PROJECT}:batchsize`]: "5" });
+      try {
+        expect(() => loadSettings()).to.throw(
+          ConfigError,
+          `${PROJECT}:batchsize: unknown key in Pulumi.${MOCK_STACK}.yaml; ` +
+            `did you mean ${PROJECT}:batchSize?`,
+        );
+      } finally {
+        pulumi.runtime.setAllConfig(devConfig);
+      }
+      expect(() => loadSettings()).not.to.throw();
+    });
   });
 
   describe("image", () => {
@@ -167,10 +192,11 @@ describe("infra stack (Pulumi mocks)", () => {
     it("builds the top-level Dockerfile for linux/arm64 with the pins as build args", () => {
       const image = base.one(T.image);
       expect(image.inputs.platform).to.equal("linux/arm64");
-      expect(image.inputs.dockerfile).to.equal(path.join(ROOT, "Dockerfile"));
-      expect(image.inputs.context).to.equal(ROOT);
-      expect(existsSync(image.inputs.dockerfile)).to.equal(true);
-      expect(image.inputs.builderVersion).to.equal("BuilderBuildKit");
+      // awsx builds the context's own Dockerfile; the context is relative to
+      // the working directory, which is the project root for Pulumi and mocha
+      expect(image.inputs).not.to.have.property("dockerfile");
+      expect(path.resolve(image.inputs.context)).to.equal(ROOT);
+      expect(existsSync(path.join(image.inputs.context, "Dockerfile"))).to.equal(true);
       const settings = devSettings();
       expect(image.inputs.args).to.deep.equal(imageBuildArgs(settings));
       expect(image.inputs.args).to.include({
@@ -179,6 +205,51 @@ describe("infra stack (Pulumi mocks)", () => {
         BASE_IMAGE_DIGEST: settings.baseImageDigest,
         PERL_SOURCE: "system",
       });
+    });
+
+    it("plans the same image resources from two checkouts at different paths", async () => {
+      const planFrom = async (checkout: string): Promise<Recorded[]> => {
+        const first = recorded.length;
+        const cwd = process.cwd();
+        process.chdir(checkout); // as Pulumi does: the program runs in the project folder
+        try {
+          const image = new FunctionImage(`${PROJECT}-checkout-image`, {
+            pins: devSettings(),
+            keepImages: 10,
+            root: checkout,
+          });
+          await valueOf(image.imageUri);
+        } finally {
+          process.chdir(cwd);
+        }
+        await settled();
+        return recorded.slice(first);
+      };
+      const parent = mkdtempSync(path.join(tmpdir(), "s3-exiftool-checkouts-"));
+      try {
+        const [here, there] = ["here", "ci/build/there"].map((folder) => {
+          mkdirSync(path.join(parent, folder), { recursive: true });
+          return path.join(parent, folder);
+        });
+        const a = await planFrom(here);
+        const b = await planFrom(there);
+        expect(a.map((r) => r.type)).to.include.members([T.repository, T.lifecycle, T.image]);
+        // same types, names (hence URNs) and inputs, and no trace of either path
+        expect(b.map(({ type, name, inputs }) => ({ type, name, inputs }))).to.deep.equal(
+          a.map(({ type, name, inputs }) => ({ type, name, inputs })),
+        );
+        expect(JSON.stringify(a)).not.to.include(parent);
+        // awsx names its build resource after imageName (else after a hash of the context)
+        const image = a.find((r) => r.type === T.image)!;
+        expect(image.inputs).to.include({ imageName: IMAGE_TAG, context: "." });
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
+      }
+    });
+
+    it("gives awsx the build context relative to the project folder", () => {
+      expect(buildContext("/srv/checkout", "/srv/checkout")).to.equal(".");
+      expect(buildContext("/srv/checkout", "/srv")).to.equal("checkout");
     });
 
     it("a new ExifTool version changes the build args, the digest and the function", async () => {
@@ -231,7 +302,7 @@ describe("infra stack (Pulumi mocks)", () => {
         reservedConcurrentExecutions: -1,
       });
       expect(fn.inputs.ephemeralStorage).to.deep.equal({ size: 512 });
-      expect(fn.inputs.role).to.equal(base.one(T.role).state.arn);
+      expect(fn.inputs.role).to.equal(base.one(T.role, "-function").state.arn);
       expect(fn.inputs.loggingConfig.logGroup).to.equal(base.one(T.logGroup).state.name);
     });
 
@@ -259,6 +330,7 @@ describe("infra stack (Pulumi mocks)", () => {
     it("gets the sink and tuning environment variables", () => {
       const variables = base.one(T.fn).inputs.environment.variables;
       expect(variables).to.deep.equal({
+        UPLOAD_BUCKETS: bucketNamed(base, "uploads").state.bucket,
         RESULTS_BUCKET: bucketNamed(base, "results").state.bucket,
         RESULTS_PREFIX: "",
         EXIFTOOL_OPTIONS: "[]",
@@ -268,6 +340,40 @@ describe("infra stack (Pulumi mocks)", () => {
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
       });
+    });
+
+    it("sets Lambda's log level filter from logLevel, which Powertools obeys over LOG_LEVEL", async () => {
+      expect(base.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "INFO",
+        systemLogLevel: "INFO",
+      });
+      const debug = await deploy(devSettings({ logLevel: "DEBUG" }));
+      expect(debug.one(T.fn).inputs.loggingConfig).to.deep.include({
+        logFormat: "JSON",
+        applicationLogLevel: "DEBUG",
+        systemLogLevel: "DEBUG",
+      });
+      expect(debug.one(T.fn).inputs.environment.variables.LOG_LEVEL).to.equal("DEBUG");
+      // system logs have no ERROR level: WARN is their quietest
+      const error = await deploy(devSettings({ logLevel: "ERROR" }));
+      expect(error.one(T.fn).inputs.loggingConfig).to.deep.include({
+        applicationLogLevel: "ERROR",
+        systemLogLevel: "WARN",
+      });
+    });
+
+    it("runs with the same environment as `npm start` for the dev stack file, caps included", () => {
+      const stack = { ...base.one(T.fn).inputs.environment.variables };
+      const local = { ...loadLocalSettings("dev", {}, ROOT).functionEnvironment };
+      // only the bucket names differ: the stack's are generated, local's fixed
+      expect(local).to.include({ UPLOAD_BUCKETS: "uploads", RESULTS_BUCKET: "results" });
+      for (const names of [stack, local]) {
+        delete names.UPLOAD_BUCKETS;
+        delete names.RESULTS_BUCKET;
+      }
+      expect(local).to.deep.equal(stack);
+      expect(local.MAX_WORKER_RSS_MB).to.equal("384");
     });
 
     it("is fed by an event source mapping that reports batch item failures", () => {
@@ -371,7 +477,7 @@ describe("infra stack (Pulumi mocks)", () => {
         filterPrefix: "photos/",
         filterSuffix: ".jpg",
       });
-      const read = doc(filtered.one(T.rolePolicy).inputs.policy).Statement.find(
+      const read = doc(filtered.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "ReadUploads",
       )!;
       expect(read.Resource).to.deep.equal([
@@ -390,6 +496,43 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(await valueOf(existing.outputs.uploadBucketName)).to.equal("team-photos");
     });
 
+    it("leaves EventBridge delivery of a created bucket at the provider's default (off)", () => {
+      expect(base.one(T.notification).inputs).not.to.have.property("eventbridge");
+    });
+
+    it("keeps an existing upload bucket's EventBridge delivery as it was", async () => {
+      existingBuckets.eventBridge.add("team-events");
+      const on = await deploy(devSettings({ uploadBucketName: "team-events" }));
+      expect(on.one(T.notification).inputs.eventbridge).to.equal(true);
+      const off = await deploy(devSettings({ uploadBucketName: "team-quiet" }));
+      expect(off.one(T.notification).inputs.eventbridge).to.equal(false);
+    });
+
+    it("refuses an existing upload bucket in another region, naming the key", async () => {
+      existingBuckets.regions.set("far-photos", "us-west-2");
+      const error = await failureOf(existingUploadBucket("far-photos", {}).name);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.equal(
+        `${PROJECT}:uploadBucketName: bucket "far-photos" is in us-west-2 but the stack deploys ` +
+          `to ${REGION}: S3 notifies queues of its own region only; set aws:region to us-west-2`,
+      );
+      // nothing is asked of the bucket before the check passes
+      expect(
+        (await failureOf(existingUploadBucket("far-photos", {}).eventBridge)).message,
+      ).to.equal(error.message);
+    });
+
+    it("refuses an existing upload bucket of another account, naming the key", async () => {
+      existingBuckets.foreign.add("partner-photos");
+      const error = await failureOf(existingUploadBucket("partner-photos", {}).arn);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.match(
+        new RegExp(
+          `^${PROJECT}:uploadBucketName: bucket "partner-photos" belongs to another AWS account`,
+        ),
+      );
+    });
+
     it("writes results under a prefix of the upload bucket when so configured", async () => {
       const shared = await deploy(
         devSettings({
@@ -400,7 +543,7 @@ describe("infra stack (Pulumi mocks)", () => {
       );
       expect(shared.of(T.bucket).map((b) => b.name)).to.have.length(1);
       const uploads = bucketNamed(shared, "uploads");
-      const write = doc(shared.one(T.rolePolicy).inputs.policy).Statement.find(
+      const write = doc(shared.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "WriteResults",
       )!;
       expect(write.Resource).to.deep.equal([`${uploads.state.arn}/exiftool/*`]);
@@ -416,7 +559,7 @@ describe("infra stack (Pulumi mocks)", () => {
 
   describe("IAM", () => {
     it("gives the function one role, assumable by Lambda only", () => {
-      const trust = doc(base.one(T.role).inputs.assumeRolePolicy);
+      const trust = doc(base.one(T.role, "-function").inputs.assumeRolePolicy);
       expect(trust.Statement).to.deep.equal([
         {
           Effect: "Allow",
@@ -424,20 +567,20 @@ describe("infra stack (Pulumi mocks)", () => {
           Action: "sts:AssumeRole",
         },
       ]);
-      expect(base.one(T.rolePolicy).inputs.role).to.equal(
-        base.one(T.role).state.name ?? base.one(T.role).name,
+      expect(base.one(T.rolePolicy, "-function").inputs.role).to.equal(
+        base.one(T.role, "-function").state.name ?? base.one(T.role, "-function").name,
       );
     });
 
     it("grants exactly the needed actions, on this stack's resources only", () => {
-      const policy = doc(base.one(T.rolePolicy).inputs.policy);
+      const policy = doc(base.one(T.rolePolicy, "-function").inputs.policy);
       const uploads = bucketNamed(base, "uploads").state.arn;
       const results = bucketNamed(base, "results").state.arn;
       const logGroup = base.one(T.logGroup).state.arn;
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
-        [["s3:GetObject"], [`${uploads}/*`]],
+        [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
         [["s3:ListBucket"], [uploads]],
-        [["s3:PutObject"], [`${results}/*`]],
+        [["s3:GetObject", "s3:PutObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           [queues(base).queue.state.arn],
@@ -451,13 +594,18 @@ describe("infra stack (Pulumi mocks)", () => {
         base,
         await deploy(devSettings({ enableEventBridge: "true", filterPrefix: "in/" })),
         await deploy(
-          devSettings({ uploadBucketName: "their-bucket", resultsBucketName: "their-results" }),
+          devSettings({
+            uploadBucketName: "their-bucket",
+            resultsBucketName: "their-results",
+            resultsPrefix: "exiftool/",
+          }),
         ),
       ];
       for (const variant of variants) {
         const own = variant.resources.flatMap((r) => [r.state.arn, r.state.name]).filter(Boolean);
         const named = ["their-bucket", "their-results", "event-bus/default"];
-        for (const statement of doc(variant.one(T.rolePolicy).inputs.policy).Statement) {
+        for (const statement of doc(variant.one(T.rolePolicy, "-function").inputs.policy)
+          .Statement) {
           expect(statement.Effect).to.equal("Allow");
           for (const action of asList<string>(statement.Action)) {
             expect(action).not.to.include("*");
@@ -483,7 +631,9 @@ describe("infra stack (Pulumi mocks)", () => {
   describe("EventBridge", () => {
     it("is off by default: no bus variable, no PutEvents", () => {
       expect(base.one(T.fn).inputs.environment.variables).not.to.have.property("EVENT_BUS_NAME");
-      const actions = doc(base.one(T.rolePolicy).inputs.policy).Statement.flatMap((s) => s.Action);
+      const actions = doc(base.one(T.rolePolicy, "-function").inputs.policy).Statement.flatMap(
+        (s) => s.Action,
+      );
       expect(actions).not.to.include("events:PutEvents");
       expect(base.outputs.eventSource).to.equal(undefined);
     });
@@ -493,7 +643,7 @@ describe("infra stack (Pulumi mocks)", () => {
         devSettings({ enableEventBridge: "true", eventBusName: "metadata" }),
       );
       expect(events.one(T.fn).inputs.environment.variables.EVENT_BUS_NAME).to.equal("metadata");
-      const put = doc(events.one(T.rolePolicy).inputs.policy).Statement.find(
+      const put = doc(events.one(T.rolePolicy, "-function").inputs.policy).Statement.find(
         (s) => s.Sid === "PublishResults",
       )!;
       expect(put.Action).to.deep.equal(["events:PutEvents"]);
@@ -585,6 +735,142 @@ describe("infra stack (Pulumi mocks)", () => {
         );
         expect(text, file).not.to.match(/arn:aws:s3:::[a-z0-9]/);
       }
+    });
+  });
+
+  describe("Batch Operations and the dashboard", () => {
+    const batchPolicy = (d: Deployed): Doc =>
+      doc(d.one(T.rolePolicy, "-batch-operations").inputs.policy);
+
+    it("gives S3 Batch Operations, for this account only, a role of its own", async () => {
+      const role = base.one(T.role, "-batch-operations");
+      expect(doc(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "batchoperations.s3.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+      ]);
+      expect(base.one(T.rolePolicy, "-batch-operations").inputs.role).to.equal(role.state.name);
+      expect(await valueOf(base.outputs.batchOperationsRoleArn)).to.equal(role.state.arn);
+    });
+
+    it("may invoke the function, read manifests and write reports, under the backfill folder only", async () => {
+      const results = bucketNamed(base, "results").state.arn;
+      const folder = `${results}/.s3-exiftool/backfill/*`;
+      expect(batchPolicy(base).Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+        [["lambda:InvokeFunction"], [base.one(T.fn).state.arn]],
+        [["s3:GetObject", "s3:GetObjectVersion"], [folder]],
+        [["s3:PutObject"], [folder]],
+        [["s3:GetBucketLocation"], [results]],
+      ]);
+      const shared = await deploy(
+        devSettings({
+          resultsInUploadBucket: "true",
+          resultsPrefix: "exiftool/",
+          filterPrefix: "incoming/",
+        }),
+      );
+      const uploads = bucketNamed(shared, "uploads").state.arn;
+      expect(batchPolicy(shared).Statement[1]!.Resource).to.deep.equal([
+        `${uploads}/exiftool/.s3-exiftool/backfill/*`,
+      ]);
+      for (const statement of [...batchPolicy(base).Statement, ...batchPolicy(shared).Statement]) {
+        expect(statement.Effect).to.equal("Allow");
+        for (const action of asList<string>(statement.Action)) {
+          expect(action).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+        }
+        for (const resource of asList<string>(statement.Resource))
+          expect(resource).not.to.equal("*");
+      }
+    });
+
+    it("exports what `npm run backfill` reads", async () => {
+      const exported = await valueOf(
+        pulumi.all({
+          accountId: base.outputs.accountId,
+          region: base.outputs.region,
+          functionArn: base.outputs.functionArn,
+          resultsBucketName: base.outputs.resultsBucketName,
+        }),
+      );
+      expect(exported).to.deep.equal({
+        accountId: ACCOUNT,
+        region: "eu-west-1",
+        functionArn: base.one(T.fn).state.arn,
+        resultsBucketName: bucketNamed(base, "results").state.bucket,
+      });
+      // ExifTool's release as the worker reports it, not the npm package's version
+      expect(base.outputs.exiftoolVersion).to.match(/^\d+\.\d+$/);
+      expect(packageExiftoolVersion(ROOT).startsWith(`${base.outputs.exiftoolVersion}.`)).to.equal(
+        true,
+      );
+      expect(exiftoolRelease("13.59.3")).to.equal("13.59");
+      expect(() => exiftoolRelease("13.59")).to.throw(/exiftool-vendored.pl version/);
+      const options = await deploy(devSettings({ exiftoolOptions: '["-G1","-n"]' }));
+      expect(options.outputs.exiftoolOptions).to.deep.equal(["-G1", "-n"]);
+      expect(base.outputs.filterPrefix).to.equal("");
+    });
+
+    it("has one dashboard with every panel on this stack's function and queues, and its URL", async () => {
+      const dashboard = base.one(T.dashboard);
+      const { queue, dlq } = queues(base);
+      const fnName = base.one(T.fn).state.name;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const widgets = JSON.parse(dashboard.inputs.dashboardBody).widgets as any[];
+      const byTitle = Object.fromEntries(widgets.map((w) => [w.properties.title, w.properties]));
+      expect(Object.keys(byTitle)).to.deep.equal([
+        "Objects processed",
+        "Failures by type",
+        "Dead-letter queue depth",
+        "Age of the oldest queued message (s)",
+        "Extraction duration per object (ms)",
+        "Bytes read against object size",
+        "Concurrent executions",
+      ]);
+      for (const widget of widgets) expect(widget.properties.region).to.equal("eu-west-1");
+      const own = ["S3ExifTool", "service", "s3-exiftool"];
+      expect(byTitle["Objects processed"].metrics).to.deep.equal([
+        ["S3ExifTool", "ObjectsProcessed", "service", "s3-exiftool", { stat: "Sum" }],
+      ]);
+      expect(byTitle["Failures by type"].metrics[0][0].expression).to.include(
+        '{S3ExifTool,FailureType,service} MetricName="Failures"',
+      );
+      expect(byTitle["Dead-letter queue depth"].metrics[0]).to.include(dlq.state.name);
+      expect(byTitle["Age of the oldest queued message (s)"].metrics[0]).to.include(
+        queue.state.name,
+      );
+      expect(
+        byTitle["Extraction duration per object (ms)"].metrics.map((m: unknown[]) => [
+          m[1],
+          (m[4] as { stat: string }).stat,
+        ]),
+      ).to.deep.equal([
+        ["Duration", "p50"],
+        ["Duration", "p99"],
+      ]);
+      expect(
+        byTitle["Bytes read against object size"].metrics.map((m: unknown[]) => m[1]),
+      ).to.deep.equal(["BytesRead", "ObjectSize"]);
+      for (const m of [
+        ...byTitle["Objects processed"].metrics,
+        ...byTitle["Bytes read against object size"].metrics,
+      ]) {
+        expect([m[0], m[2], m[3]]).to.deep.equal(own);
+      }
+      expect(byTitle["Concurrent executions"].metrics[0]).to.include.members([
+        "AWS/Lambda",
+        "ConcurrentExecutions",
+        fnName,
+      ]);
+      expect(await valueOf(base.outputs.dashboardUrl)).to.equal(
+        `https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=${dashboard.inputs.dashboardName}`,
+      );
+      const renamed = await deploy(devSettings({ metricsNamespace: "Photos" }));
+      expect(renamed.one(T.dashboard).inputs.dashboardBody).to.include(
+        '"Photos","ObjectsProcessed"',
+      );
     });
   });
 });
@@ -789,56 +1075,79 @@ describe("release pipeline (Pulumi mocks)", () => {
     expect(await valueOf(on.outputs.releaseTopicArn!)).to.match(/^arn:aws:sns:/);
   });
 
-  it("gives each role one service principal and named actions on this stack's resources only", () => {
-    const roles = on.of(T.role).filter((r) => r.name.startsWith(`${stackPrefix}-release`));
-    expect(roles.map((r) => r.name.slice(stackPrefix.length)).sort()).to.deep.equal([
-      "-release-build",
-      "-release-deploy",
-      "-release-pipeline",
-      "-release-schedule",
-      "-release-versions",
-    ]);
-    const own = on.resources.flatMap((r) => [r.state.arn]).filter(Boolean) as string[];
-    const configured = [
-      CONNECTION,
-      "arn:aws:s3:::acme-pulumi-state",
-      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s3-exiftool/pulumi-passphrase-??????`,
-    ];
-    for (const role of roles) {
-      const trust = doc(role.inputs.assumeRolePolicy).Statement;
-      expect(trust).to.have.length(1);
-      expect(Object.keys(trust[0]!.Principal)).to.deep.equal(["Service"]);
-      const policy = doc(on.of(T.rolePolicy).find((p) => p.name === role.name)!.inputs.policy);
-      for (const statement of policy.Statement) {
-        expect(statement.Effect).to.equal("Allow");
-        const actions = asList<string>(statement.Action);
-        for (const action of actions) {
-          expect(action, role.name).not.to.include("*");
-          expect(action).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
-        }
-        for (const resource of asList<string>(statement.Resource)) {
-          if (resource === "*") {
-            // only where AWS allows nothing else, each with its reason
-            for (const action of actions)
-              expect(RESOURCE_STAR_ONLY, action).to.have.property(action);
-            continue;
+  it("gives each role one service principal and named actions on this stack's resources only", async () => {
+    const existing = await deploy(
+      devSettings({
+        releasePipeline: releaseConfig(),
+        uploadBucketName: "team-archive",
+        resultsBucketName: "team-meta",
+        resultsPrefix: "exiftool/",
+      }),
+    );
+    for (const [variant, buckets] of [
+      [on, []],
+      [existing, ["team-archive", "team-meta"]],
+    ] as [Deployed, string[]][]) {
+      const prefix = variant.one(T.pipeline).name.replace(/-release$/, "");
+      const roles = variant.of(T.role).filter((r) => r.name.startsWith(`${prefix}-release`));
+      expect(roles.map((r) => r.name.slice(prefix.length)).sort()).to.deep.equal([
+        "-release-build",
+        "-release-deploy",
+        "-release-pipeline",
+        "-release-schedule",
+        "-release-versions",
+      ]);
+      const own = variant.resources.map((r) => r.state.arn as string).filter(Boolean);
+      const configured = [
+        CONNECTION,
+        "arn:aws:s3:::acme-pulumi-state",
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s3-exiftool/pulumi-passphrase-??????`,
+        ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`),
+      ];
+      const stars: string[] = [];
+      for (const role of roles) {
+        const trust = doc(role.inputs.assumeRolePolicy).Statement;
+        expect(trust).to.have.length(1);
+        expect(Object.keys(trust[0]!.Principal)).to.deep.equal(["Service"]);
+        const policy = doc(
+          variant.of(T.rolePolicy).find((p) => p.name === role.name)!.inputs.policy,
+        );
+        for (const statement of policy.Statement) {
+          expect(statement.Effect).to.equal("Allow");
+          const actions = asList<string>(statement.Action);
+          for (const action of actions) {
+            expect(action, role.name).not.to.include("*");
+            expect(action).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
           }
-          const ours =
-            own.some(
-              (arn) =>
-                resource === arn || resource.startsWith(`${arn}/`) || resource === `${arn}:*`,
-            ) ||
-            resource.includes(`:${stackPrefix}-`) ||
-            resource.includes(`/${stackPrefix}-`);
-          const named = configured.some((c) => resource.startsWith(c));
-          // list calls and mappings: scoped by account and type, justified in policies.ts
-          const accountWide = [
-            `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`,
-            `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:*`,
-          ].includes(resource);
-          expect(ours || named || accountWide, `${role.name}: ${resource}`).to.equal(true);
+          for (const resource of asList<string>(statement.Resource)) {
+            if (resource === "*") {
+              // only where AWS allows nothing else, each with its reason
+              for (const action of actions)
+                expect(RESOURCE_STAR_ONLY, action).to.have.property(action);
+              stars.push(...actions);
+              continue;
+            }
+            const ours =
+              own.some(
+                (arn) =>
+                  resource === arn || resource.startsWith(`${arn}/`) || resource === `${arn}:*`,
+              ) ||
+              resource.includes(`:${prefix}-`) ||
+              resource.includes(`/${prefix}-`) ||
+              resource.endsWith(`:dashboard/${prefix}`);
+            const named = configured.some((c) => resource.startsWith(c));
+            // list calls and mappings: scoped by account and type, justified in policies.ts
+            const accountWide = [
+              `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`,
+              `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:*`,
+            ].includes(resource);
+            expect(ours || named || accountWide, `${role.name}: ${resource}`).to.equal(true);
+          }
         }
       }
+      // ListBuckets only where an existing upload bucket must be checked
+      expect(stars.includes("s3:ListAllMyBuckets")).to.equal(buckets.length > 0);
+      expect(stars).to.include("ecr:GetAuthorizationToken");
     }
   });
 

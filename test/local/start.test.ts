@@ -1,7 +1,8 @@
 // `npm start` as a user runs it: a child process, its output and exit code,
 // and what it leaves behind after Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo } from "node:net";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
@@ -16,10 +17,17 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startCli(args: string[]): Run {
-  // node with tsx's loader, not `npx tsx`: then the run's own process is the
-  // child, and every process it starts is that child's child
-  const child = spawn(process.execPath, ["--import", "tsx", "local/start.ts", ...args], {
+/**
+ * `npm start` itself (through: npm as a user runs it), or node with tsx's
+ * loader: then the run's own process is the child, and every process it
+ * starts is that child's child.
+ */
+function startCli(args: string[], through: "npm" | "node" = "node"): Run {
+  const [command, prefix] =
+    through === "npm"
+      ? ["npm", ["start", "-s", "--"]]
+      : [process.execPath, ["--import", "tsx", "local/start.ts"]];
+  const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: "" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -89,10 +97,54 @@ function descendants(pid: number): ProcessInfo[] {
 const alive = (info: ProcessInfo): boolean =>
   processes().some((p) => p.pid === info.pid && p.startTime === info.startTime);
 
+/** Resolves once nothing accepts connections on the port. */
+const portClosed = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+
+async function busyPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Uploads a corpus file through the served endpoint and waits for its `stored` line. */
+async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<void> {
+  const s3 = createS3Client({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "any", secretAccessKey: "any" },
+  });
+  try {
+    const body = readFileSync(path.join(CORPUS, "Canon.jpg"));
+    await s3.send(new PutObjectCommand({ Bucket: "uploads", Key: key, Body: body }));
+  } finally {
+    s3.destroy();
+  }
+  const line = new RegExp(`^stored +${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} -> `, "m");
+  await waitFor("the processed line", () => (line.test(run.stdout()) ? true : undefined));
+}
+
+const readyEndpoint = (run: Run): Promise<string> =>
+  waitFor(
+    "the ready line",
+    () => /ready: aws --endpoint-url (\S+) s3 cp/.exec(run.stderr())?.[1],
+    30_000,
+  );
+
 describe("npm start (local/start.ts)", () => {
   const runs: Run[] = [];
-  const cli = (args: string[]): Run => {
-    const run = startCli(args);
+  const cli = (args: string[], through: "npm" | "node" = "node"): Run => {
+    const run = startCli(args, through);
     runs.push(run);
     return run;
   };
@@ -125,27 +177,9 @@ describe("npm start (local/start.ts)", () => {
 
   it("serves until SIGINT, a line per processed object, and leaves no child process behind", async () => {
     const run = cli(["--port", "0"]);
-    const endpoint = await waitFor(
-      "the ready line",
-      () => /ready: aws --endpoint-url (\S+) s3 cp/.exec(run.stderr())?.[1],
-      30_000,
-    );
+    const endpoint = await readyEndpoint(run);
     expect(run.stderr()).to.include(`aws --endpoint-url ${endpoint} s3 cp FILE s3://uploads/`);
-
-    const s3 = createS3Client({
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "any", secretAccessKey: "any" },
-    });
-    try {
-      const body = readFileSync(path.join(CORPUS, "Canon.jpg"));
-      await s3.send(new PutObjectCommand({ Bucket: "uploads", Key: "a photo.jpg", Body: body }));
-    } finally {
-      s3.destroy();
-    }
-    await waitFor("the processed line", () =>
-      /^stored +a photo\.jpg -> s3:\/\/results\//m.test(run.stdout()) ? true : undefined,
-    );
+    await uploadAndWait(run, endpoint, "a photo.jpg");
 
     const children = descendants(run.child.pid!);
     // the extraction started Perl workers: the check below is about them
@@ -160,4 +194,107 @@ describe("npm start (local/start.ts)", () => {
     expect(children.filter(alive).map((p) => `${p.pid} ${p.command}`)).to.deep.equal([]);
     expect(run.stderr()).to.include("SIGINT: finishing the batch in flight, then stopping");
   });
+
+  it("--verbose: the handler's log lines go to stderr, stdout stays one JSON array", async () => {
+    const run = cli(["--verbose", "--port", "0", path.join(CORPUS, "Canon.jpg")], "npm");
+    expect(await finished(run)).to.equal(0, run.stderr());
+    const results = JSON.parse(run.stdout()) as ResultRecord[];
+    expect(results.map((result) => result.key)).to.deep.equal(["Canon.jpg"]);
+    // the handler's own INFO line, which Powertools writes to process.stdout
+    expect(run.stderr()).to.match(/^\{"level":"INFO","message":"stored",/m);
+  });
+
+  it("--help prints the usage on stdout and exits 0", async () => {
+    const run = cli(["--help"], "npm");
+    expect(await finished(run)).to.equal(0, run.stderr());
+    expect(run.stdout()).to.match(/^usage: npm start -- \[--port N\]/);
+    expect(run.stdout()).to.include("--key-prefix P");
+  });
+
+  it("a port in use: names it, suggests --port, exits 2, no stack trace", async () => {
+    const busy = await busyPort();
+    try {
+      const run = cli(["--port", String(busy.port)]);
+      expect(await finished(run)).to.equal(2, run.stderr());
+      expect(run.stderr()).to.include(
+        `npm start: port ${busy.port} on 127.0.0.1 is already in use (another npm start?): ` +
+          "stop that, or pick another port with --port N (0 picks a free one)",
+      );
+      expect(run.stderr()).to.not.match(/^\s+at /m);
+      expect(run.stderr()).to.not.include("EADDRINUSE");
+    } finally {
+      await busy.close();
+    }
+  });
+
+  describe("with a stack file that sets filterPrefix", () => {
+    const stack = `test-prefix-${process.pid}`;
+    const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    before(() => {
+      const dev = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+      const edited = dev.replace(
+        /^ {2}s3-exiftool:filterPrefix: ""$/m,
+        "  s3-exiftool:filterPrefix: incoming/",
+      );
+      expect(edited).to.not.equal(dev);
+      writeFileSync(stackFile, edited);
+    });
+    after(() => rmSync(stackFile, { force: true }));
+
+    it("uploads files under the prefix, so they are extracted", async () => {
+      const run = cli(["--stack", stack, "--port", "0", path.join(CORPUS, "Canon.jpg")]);
+      expect(await finished(run)).to.equal(0, run.stderr());
+      const results = JSON.parse(run.stdout()) as ResultRecord[];
+      expect(results.map((result) => result.key)).to.deep.equal(["incoming/Canon.jpg"]);
+      expect(run.stderr()).to.include("to s3://uploads/incoming/Canon.jpg");
+    });
+
+    it("--key-prefix overrides it, and a key outside the filter is named as skipped", async () => {
+      const run = cli([
+        "--stack",
+        stack,
+        "--key-prefix",
+        "elsewhere/",
+        "--port",
+        "0",
+        path.join(CORPUS, "Canon.jpg"),
+      ]);
+      expect(await finished(run)).to.equal(1, run.stderr());
+      expect(JSON.parse(run.stdout())).to.deep.equal([]);
+      expect(run.stderr()).to.include(
+        `skipped elsewhere/Canon.jpg: the stack's notification filter (prefix "incoming/"`,
+      );
+    });
+  });
+
+  // Process managers and `kill` signal the main PID: npm's, when users run `npm start`.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+    it(`${signal} to the npm process stops the whole run: no process left, the port closed`, async () => {
+      const run = cli(["--verbose", "--port", "0"], "npm");
+      const endpoint = await readyEndpoint(run);
+      await uploadAndWait(run, endpoint, "photo.jpg");
+      // served with --verbose: stdout has the one line per object, the handler's log went to stderr
+      const lines = run.stdout().trimEnd().split("\n");
+      expect(lines).to.have.length(1, run.stdout());
+      expect(lines[0]).to.match(
+        /^stored {2}photo\.jpg -> s3:\/\/results\/photo\.jpg\.json \(\d+ tags\)$/,
+      );
+      expect(run.stderr()).to.match(/^\{"level":"INFO","message":"stored",/m);
+      const children = descendants(run.child.pid!);
+      expect(children.some((p) => /exiftool/.test(p.command))).to.equal(
+        true,
+        JSON.stringify(children),
+      );
+
+      run.child.kill(signal);
+      await finished(run, 30_000);
+      // SIGKILL reaches npm alone: its orphaned child notices within a second
+      await waitFor(
+        "every process of the run to exit",
+        () => (children.some(alive) ? undefined : true),
+        10_000,
+      );
+      expect(await portClosed(Number(new URL(endpoint).port))).to.equal(true);
+    });
+  }
 });

@@ -284,7 +284,9 @@ describe("npm run versions (CLI)", () => {
         expect(result.code).to.equal(1);
         expect(result.err).to.match(failure.source);
         expect(result.err).to.include("Nothing was written.");
-        expect(result.out).to.equal("");
+        // the pins are still shown, with "unreachable" where a source failed
+        expect(result.out).to.include(" unreachable ");
+        expect(result.out).to.not.include("--write` to apply");
         expect(result.npmCalls).to.deep.equal([]);
         expect(project.snapshot()).to.deep.equal(before);
       });
@@ -319,6 +321,22 @@ describe("npm run versions (CLI)", () => {
     });
   });
 
+  it("one source down: the table shows the pins, the answers that came, and 'unreachable'", async () => {
+    const result = await run([], { env: { VERSIONS_METACPAN: await closedPortUrl() } });
+    expect(result.code).to.equal(1);
+    const cells = (pin: string): string[] =>
+      result.out
+        .split("\n")
+        .find((line) => line.startsWith(`${pin} `))!
+        .split(/\s{2,}/);
+    const pinned = project.snapshot();
+    expect(cells("perlVersion").slice(2)).to.deep.equal(["unreachable", "unknown"]);
+    expect(cells("perlSha256").slice(2)).to.deep.equal(["unreachable", "unknown"]);
+    expect(cells("exiftoolVersion")[2]).to.equal(latestExiftool);
+    expect(result.err).to.match(/CPAN \(MetaCPAN API\): unreachable/);
+    expect(project.snapshot()).to.deep.equal(pinned);
+  });
+
   it("offline: the real entry point exits non-zero naming every unreachable source", async () => {
     const dead = await closedPortUrl();
     const before = project.snapshot();
@@ -337,10 +355,26 @@ describe("npm run versions (CLI)", () => {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    let stdout = "";
     let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).to.equal(1);
+    // the current pins, each with "unreachable" as its latest
+    const rows = stdout.split("\n").slice(2, 8);
+    expect(rows.map((line) => line.split(/\s{2,}/)[0])).to.deep.equal([
+      "exiftoolVersion",
+      "ExifTool (exiftool.org)",
+      "nodeMajor",
+      "baseImageDigest",
+      "perlVersion",
+      "perlSha256",
+    ]);
+    for (const line of rows) expect(line).to.match(/ {2}unreachable {2}unknown$/);
+    const stackFile = readFileSync(join(project.root, "Pulumi.dev.yaml"), "utf8");
+    const digest = /baseImageDigest: '?([^'\n]+)/.exec(stackFile)![1]!;
+    expect(rows[3]!.split(/\s{2,}/)[1]).to.equal(digest);
     for (const source of [
       "npm registry",
       "exiftool.org",

@@ -1,0 +1,83 @@
+// The one place that decides what a failure means. Every error an object
+// can end in (a malformed message, a refused bucket, an S3 read or write
+// error, a worker failure, the Lambda deadline) is judged here into one of
+// three dispositions, which each event source then answers in its own terms:
+//
+//   retry        worth another try (SQS: the message fails and returns;
+//                Batch Operations: TemporaryFailure)
+//   give-up      will fail the same way again (SQS: the message still fails,
+//                so it ends in the DLQ after its retries and nothing is
+//                silently dropped; Batch Operations: PermanentFailure)
+//   acknowledge  nothing to retry and nothing lost, said in a log line and
+//                counted (SQS: the message succeeds; Batch Operations:
+//                PermanentFailure, so the completion report lists the task
+//                with its reason instead of counting it as extracted)
+import { MalformedMessageError } from "../events/object-created";
+import { WorkerError } from "../exiftool/exiftool-worker";
+import { S3ReadError } from "../ranges/s3-errors";
+import { ResultConflictError } from "../results/s3-result-sink";
+import { DeadlineError } from "./deadline";
+import { RefusedObjectError } from "./refusal";
+
+export type Disposition = "retry" | "give-up" | "acknowledge";
+
+export interface Verdict {
+  disposition: Disposition;
+  /** Short, stable name: the FailureType metric dimension and the log's failureType. */
+  failureType: string;
+  /** What happened, for the log and the Batch Operations completion report. */
+  reason: string;
+  /** For acknowledged cases: the count metric that records them, and the log's outcome. */
+  metric?: string;
+  outcome?: string;
+}
+
+const message = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+function acknowledge(
+  failureType: string,
+  outcome: string,
+  metric: string,
+  reason: string,
+): Verdict {
+  return { disposition: "acknowledge", failureType, reason, metric, outcome };
+}
+
+export function judge(error: unknown): Verdict {
+  const reason = message(error);
+  if (error instanceof RefusedObjectError) {
+    return error.kind === "ForeignBucket"
+      ? acknowledge(error.kind, "foreign-bucket", "ForeignBucketRefused", reason)
+      : acknowledge(error.kind, "results-prefix", "ResultsPrefixSkipped", reason);
+  }
+  if (error instanceof S3ReadError) {
+    if (error.kind === "NotFound") {
+      // the object was deleted (or replaced by a delete marker) before it was read
+      return acknowledge("NotFound", "deleted-before-read", "ObjectsDeletedBeforeRead", reason);
+    }
+    if (error.kind === "Archived") {
+      return acknowledge("Archived", "archived", "ObjectsArchived", reason);
+    }
+    return { disposition: error.retryable ? "retry" : "give-up", failureType: error.kind, reason };
+  }
+  if (error instanceof WorkerError) {
+    return { disposition: error.retryable ? "retry" : "give-up", failureType: error.kind, reason };
+  }
+  if (error instanceof DeadlineError) {
+    return { disposition: "retry", failureType: "DeadlineError", reason };
+  }
+  if (error instanceof MalformedMessageError) {
+    return { disposition: "give-up", failureType: "MalformedMessage", reason };
+  }
+  if (error instanceof ResultConflictError) {
+    return { disposition: "give-up", failureType: "ResultConflict", reason };
+  }
+  // anything else (a results write, the EventBridge call, the network) is
+  // transient until shown otherwise: the retries bound it, the DLQ keeps it
+  return {
+    disposition: "retry",
+    failureType: error instanceof Error ? error.name : "Unknown",
+    reason,
+  };
+}

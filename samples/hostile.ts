@@ -1,0 +1,60 @@
+// Files built to be hostile to a parser's memory: what an attacker could
+// upload to make ExifTool (and whatever serves its reads) allocate without
+// bound. Generated in chunks, like the large samples.
+import { deflateSync } from "node:zlib";
+import { composeFile, type SyntheticFile } from "./synthetic";
+
+/** A TIFF whose IFD0 ImageDescription spans the whole object: ExifTool asks for it in one read. */
+export function tiffOneHugeTag(totalBytes: number): SyntheticFile {
+  const valueOffset = 8 + 2 + 12 + 4;
+  const header = Buffer.alloc(valueOffset);
+  header.write("II*\0", 0, "latin1");
+  header.writeUInt32LE(8, 4);
+  header.writeUInt16LE(1, 8);
+  header.writeUInt16LE(0x010e, 10); // ImageDescription
+  header.writeUInt16LE(2, 12); // ASCII
+  header.writeUInt32LE(totalBytes - valueOffset, 14);
+  header.writeUInt32LE(valueOffset, 18);
+  header.writeUInt32LE(0, 22); // no next IFD
+  return composeFile("one-huge-tag.tif", "one tag the size of the object", [
+    header,
+    { filler: totalBytes - valueOffset, unit: Buffer.from("A") },
+  ]);
+}
+
+function crc32(data: Buffer): number {
+  let crc = ~0;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, "latin1");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** A small PNG with a zTXt chunk that inflates to `inflatedBytes` (about 1,000 times its size). */
+export function pngZtxtBomb(inflatedBytes: number): SyntheticFile {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1, 0);
+  ihdr.writeUInt32BE(1, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const compressed = deflateSync(Buffer.alloc(inflatedBytes, 0x41), { level: 9 });
+  const ztxt = Buffer.concat([Buffer.from("Comment\0\0", "latin1"), compressed]);
+  const file = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    pngChunk("zTXt", ztxt),
+    pngChunk("IDAT", deflateSync(Buffer.from([0, 0]))),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+  return composeFile("ztxt-bomb.png", "zTXt chunk inflating ~1000x", [file]);
+}

@@ -1,0 +1,205 @@
+// One backfill run: select the objects, write their manifest to the results
+// location, then have them extracted, by an S3 Batch Operations job on AWS or
+// through the work queue of the local pipeline, following the progress until
+// the work is done.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { createReadStream } from "node:fs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { JobDescriptor, S3ControlClient } from "@aws-sdk/client-s3-control";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { backfillPrefix } from "../../infra/backfill-contract";
+import { uploadObject } from "../../local/upload";
+import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress";
+import { createJob, createJobInput, followJob } from "./batch-job";
+import { ManifestFile } from "./manifest";
+import { unquote } from "./staleness";
+import { QueueAnnouncer, queueBacklog } from "./queue-announce";
+import { selectObjects, selectedCount, type Selection, type SelectionCounts } from "./selection";
+import type { BatchTarget, Target } from "./target";
+
+export type Runner =
+  | { kind: "batch"; s3control: S3ControlClient; target: BatchTarget }
+  | { kind: "queue"; sqs: SQSClient; queueUrl: string; region: string };
+
+export interface BackfillDeps {
+  s3: S3Client;
+  target: Target;
+  runner: Runner;
+  /** Summary lines and the job id. */
+  print: (line: string) => void;
+  /** The progress bar (stderr). */
+  progress: ProgressOutput;
+  wait: () => Promise<void>;
+}
+
+export interface BackfillOptions {
+  selection: Selection;
+  prefix?: string;
+  dryRun: boolean;
+  concurrency: number;
+}
+
+export interface BackfillReport {
+  counts: SelectionCounts;
+  selected: number;
+  manifest?: { bucket: string; key: string };
+  jobId?: string;
+  job?: JobDescriptor;
+  /** Messages sent to the local queue. */
+  sent?: number;
+  exitCode: number;
+}
+
+function runFolder(target: Target, token: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  return `${backfillPrefix(target.resultsPrefix)}${stamp}-${token.slice(0, 8)}/`;
+}
+
+function describeCounts(counts: SelectionCounts, selection: Selection): string {
+  const parts = [`${counts.listed} listed`];
+  if (counts.ignored)
+    parts.push(`${counts.ignored} not extracted by the stack (filter or results)`);
+  if (selection === "all") parts.push(`${counts.all} selected`);
+  else {
+    parts.push(`${counts.missing} without a result`);
+    if (selection === "stale") parts.push(`${counts.stale} stale`, `${counts.current} current`);
+    else parts.push(`${counts.current} with a result`);
+  }
+  return parts.join(", ");
+}
+
+async function followBatchJob(
+  deps: BackfillDeps,
+  runner: Extract<Runner, { kind: "batch" }>,
+  jobId: string,
+): Promise<JobDescriptor> {
+  const line = new ProgressLine(deps.progress);
+  const job = await followJob(
+    runner.s3control,
+    runner.target.accountId,
+    jobId,
+    (job) => {
+      const summary = job.ProgressSummary ?? {};
+      const done = (summary.NumberOfTasksSucceeded ?? 0) + (summary.NumberOfTasksFailed ?? 0);
+      const failed = summary.NumberOfTasksFailed ? `, ${summary.NumberOfTasksFailed} failed` : "";
+      line.show(`${job.Status} ${progressBar(done, summary.TotalNumberOfTasks ?? 0)}${failed}`);
+    },
+    deps.wait,
+  );
+  line.end();
+  return job;
+}
+
+async function followQueue(
+  deps: BackfillDeps,
+  runner: Extract<Runner, { kind: "queue" }>,
+  sent: number,
+): Promise<void> {
+  const line = new ProgressLine(deps.progress);
+  for (;;) {
+    const backlog = await queueBacklog(runner.sqs, runner.queueUrl);
+    line.show(`queue ${progressBar(Math.max(0, sent - backlog), sent)}`);
+    if (backlog === 0) break;
+    await deps.wait();
+  }
+  line.end();
+}
+
+export async function backfill(
+  deps: BackfillDeps,
+  options: BackfillOptions,
+): Promise<BackfillReport> {
+  const { target, runner, print } = deps;
+  const counts: SelectionCounts = {
+    listed: 0,
+    ignored: 0,
+    missing: 0,
+    stale: 0,
+    current: 0,
+    all: 0,
+  };
+  const token = randomUUID();
+  const folder = runFolder(target, token, new Date());
+  const manifestKey = `${folder}manifest.csv`;
+  const where = `s3://${target.uploadBucket}/${options.prefix ?? target.filterPrefix}`;
+  print(`selecting --${options.selection} objects under ${where}`);
+
+  const objects = selectObjects(deps.s3, target, options, counts);
+  if (options.dryRun) {
+    for await (const _object of objects);
+    const selected = selectedCount(counts);
+    print(describeCounts(counts, options.selection));
+    print(
+      runner.kind === "batch"
+        ? `dry run: would write ${selected} objects to s3://${target.resultsBucket}/${manifestKey} ` +
+            `and create a Batch Operations job invoking ${runner.target.functionArn} ` +
+            `as ${runner.target.roleArn}`
+        : `dry run: would send ${selected} objects to ${runner.queueUrl}`,
+    );
+    return { counts, selected, exitCode: 0 };
+  }
+
+  const dir = await mkdtemp(path.join(tmpdir(), "s3-exiftool-backfill-"));
+  try {
+    const manifest = new ManifestFile(path.join(dir, "manifest.csv"));
+    const announcer =
+      runner.kind === "queue"
+        ? new QueueAnnouncer(runner.sqs, runner.queueUrl, target.uploadBucket, runner.region)
+        : undefined;
+    try {
+      for await (const object of objects) {
+        await manifest.add(target.uploadBucket, object.key);
+        await announcer?.add(object);
+      }
+      await announcer?.flush();
+    } finally {
+      await manifest.close();
+    }
+    const selected = manifest.count;
+    print(describeCounts(counts, options.selection));
+    if (selected === 0) {
+      print("nothing to extract");
+      return { counts, selected, exitCode: 0 };
+    }
+    const uploaded = await uploadObject(
+      deps.s3,
+      target.resultsBucket,
+      manifestKey,
+      createReadStream(manifest.path),
+    );
+    const manifestRef = { bucket: target.resultsBucket, key: manifestKey };
+    print(`manifest: s3://${target.resultsBucket}/${manifestKey} (${selected} objects)`);
+
+    if (runner.kind === "queue") {
+      print(`sent ${announcer!.sent} messages to ${runner.queueUrl}`);
+      await followQueue(deps, runner, announcer!.sent);
+      print(
+        "queue drained; objects that failed wait for their retries, then the dead-letter queue (npm run redrive)",
+      );
+      return { counts, selected, manifest: manifestRef, sent: announcer!.sent, exitCode: 0 };
+    }
+
+    if (!uploaded.eTag) throw new Error(`the upload of ${manifestKey} returned no ETag`);
+    const input = createJobInput(
+      runner.target,
+      { manifestKey, manifestETag: unquote(uploaded.eTag), reportPrefix: `${folder}report` },
+      options.selection,
+      token,
+    );
+    const jobId = await createJob(runner.s3control, input);
+    print(`job ${jobId}`);
+    const job = await followBatchJob(deps, runner, jobId);
+    const failed = job.ProgressSummary?.NumberOfTasksFailed ?? 0;
+    print(
+      `job ${jobId} ${job.Status}: ${job.ProgressSummary?.NumberOfTasksSucceeded ?? 0} succeeded, ${failed} failed; ` +
+        `completion report under s3://${target.resultsBucket}/${folder}report/job-${jobId}/`,
+    );
+    const exitCode = job.Status === "Complete" && failed === 0 ? 0 : 1;
+    return { counts, selected, manifest: manifestRef, jobId, job, exitCode };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,34 @@
+// Whether a stored result still describes the object as the deployed
+// function would extract it today.
+import type { Target } from "./target";
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Without quotes. */
+  eTag: string;
+}
+
+export const unquote = (eTag: string): string => eTag.replace(/"/g, "");
+
+/** Why the result is stale, or undefined when it is current. */
+export function staleReason(
+  result: unknown,
+  object: ListedObject,
+  target: Pick<Target, "exiftoolVersion" | "exiftoolOptions">,
+): string | undefined {
+  if (typeof result !== "object" || result === null) return "the result is not a JSON object";
+  const fields = result as Record<string, unknown>;
+  if (typeof fields.eTag !== "string" || unquote(fields.eTag) !== object.eTag) {
+    return `made for ETag ${String(fields.eTag)}, the object's is ${object.eTag}`;
+  }
+  if (fields.exiftoolVersion !== target.exiftoolVersion) {
+    return `made by ExifTool ${String(fields.exiftoolVersion)}, the stack runs ${target.exiftoolVersion}`;
+  }
+  // results from before the options were recorded cannot be shown current
+  const options = fields.exiftoolOptions;
+  if (JSON.stringify(options) !== JSON.stringify(target.exiftoolOptions)) {
+    return `made with options ${JSON.stringify(options ?? null)}, the stack uses ${JSON.stringify(target.exiftoolOptions)}`;
+  }
+  return undefined;
+}

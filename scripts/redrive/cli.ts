@@ -1,0 +1,135 @@
+// `npm run redrive -- (--stack NAME | --outputs FILE | --endpoint URL) [--dry-run] [--poll S]`:
+// the dead-letter queue's messages back to the work queue.
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { parseArgs, seconds, sleep, UsageError } from "../ops/args";
+import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress";
+import { readOutputs } from "../ops/stack-outputs";
+import { followMoveTask, startMoveTask } from "./move-task";
+import { moveMessages, queueDepth } from "./receive-loop";
+
+export const USAGE = `usage: npm run redrive -- TARGET [--dry-run] [--poll SECONDS]
+  TARGET      --stack NAME      a deployed stack (reads \`pulumi stack output --json --stack NAME\`)
+              --outputs FILE    the same JSON, saved in a file
+              --endpoint URL    the local pipeline of \`npm start\` (with --stack NAME for its stack file, default dev)
+  --dry-run        only count the dead-letter queue's messages
+  --poll SECONDS   how often to check progress (default 5)`;
+
+export interface CliIo {
+  print: (line: string) => void;
+  progress: ProgressOutput;
+  error: (line: string) => void;
+  /** The SQS client for a deployed stack; tests pass their own. */
+  awsSqs?: (region: string) => SQSClient;
+}
+
+interface Queues {
+  sqs: SQSClient;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Set on AWS only: SQS moves the messages itself. */
+  arns?: { queue: string; deadLetterQueue: string };
+  destroy(): void;
+}
+
+async function queuesOf(args: ReturnType<typeof parseArgs>, io: CliIo): Promise<Queues> {
+  const endpoint = args.values.get("endpoint");
+  if (endpoint !== undefined) {
+    const { localStack } = await import("../ops/local-stack");
+    const local = localStack(endpoint, args.values.get("stack") ?? "dev");
+    try {
+      return {
+        sqs: local.sqs,
+        queueUrl: await local.queueUrl(local.local.queueName),
+        deadLetterQueueUrl: await local.queueUrl(local.local.deadLetterQueueName),
+        destroy: () => local.destroy(),
+      };
+    } catch (error) {
+      local.destroy();
+      throw error;
+    }
+  }
+  const file = args.values.get("outputs");
+  const outputs = await readOutputs(file ? { file } : { stack: args.values.get("stack")! });
+  const sqs = (io.awsSqs ?? ((region) => new SQSClient({ region })))(outputs.string("region"));
+  return {
+    sqs,
+    queueUrl: outputs.string("queueUrl"),
+    deadLetterQueueUrl: outputs.string("deadLetterQueueUrl"),
+    arns: {
+      queue: outputs.string("queueArn"),
+      deadLetterQueue: outputs.string("deadLetterQueueArn"),
+    },
+    destroy: () => sqs.destroy(),
+  };
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  let pollMs;
+  try {
+    args = parseArgs(argv, {
+      values: ["stack", "outputs", "endpoint", "poll"],
+      flags: ["dry-run", "help"],
+    });
+    if (args.flags.has("help")) {
+      io.error(USAGE);
+      return 0;
+    }
+    if (args.values.has("outputs") && args.values.has("endpoint")) {
+      throw new UsageError("give only one of --outputs, --endpoint");
+    }
+    if (!["stack", "outputs", "endpoint"].some((name) => args!.values.has(name))) {
+      throw new UsageError("name the stack: --stack NAME, --outputs FILE or --endpoint URL");
+    }
+    pollMs = seconds(args, "poll", 5) * 1000;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.error(`npm run redrive: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+
+  const queues = await queuesOf(args, io);
+  try {
+    const waiting = await queueDepth(queues.sqs, queues.deadLetterQueueUrl);
+    io.print(`${waiting} messages in ${queues.deadLetterQueueUrl}`);
+    if (args.flags.has("dry-run")) {
+      io.print(`dry run: would move them to ${queues.queueUrl}`);
+      return 0;
+    }
+    if (waiting === 0) return 0;
+    const line = new ProgressLine(io.progress);
+
+    if (queues.arns) {
+      const handle = await startMoveTask(
+        queues.sqs,
+        queues.arns.deadLetterQueue,
+        queues.arns.queue,
+      );
+      io.print(`message move task ${handle}`);
+      const task = await followMoveTask(
+        queues.sqs,
+        queues.arns.deadLetterQueue,
+        (task) =>
+          line.show(
+            `${task.Status} ${progressBar(task.ApproximateNumberOfMessagesMoved ?? 0, task.ApproximateNumberOfMessagesToMove ?? 0)}`,
+          ),
+        () => sleep(pollMs),
+      );
+      line.end();
+      const reason = task.FailureReason ? ` (${task.FailureReason})` : "";
+      io.print(
+        `${task.Status}${reason}: moved ${task.ApproximateNumberOfMessagesMoved ?? 0} messages to ${queues.queueUrl}`,
+      );
+      return task.Status === "COMPLETED" ? 0 : 1;
+    }
+
+    const moved = await moveMessages(queues.sqs, queues.deadLetterQueueUrl, queues.queueUrl, (n) =>
+      line.show(`moving ${progressBar(n, Math.max(n, waiting))}`),
+    );
+    line.end();
+    io.print(`moved ${moved} messages to ${queues.queueUrl}`);
+    return 0;
+  } finally {
+    queues.destroy();
+  }
+}
