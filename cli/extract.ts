@@ -3,6 +3,7 @@
 // order; an object that fails appears with an Error tag and the exit code is 1.
 // Credentials and region come from the SDK's default chain; AWS_ENDPOINT_URL_S3
 // (or AWS_ENDPOINT_URL) points it at any S3-compatible server.
+import { ExifToolJson } from "../function/exiftool/exiftool-json";
 import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
 import { concurrencyLimit } from "../function/concurrency-limit";
@@ -87,23 +88,17 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
               };
               io.stderr.write(`${JSON.stringify(line)}\n`);
             }
-            return { ok: true, metadata: extraction.metadata };
+            return { ok: true, json: extraction.json };
           } catch (error) {
-            return {
-              ok: false,
-              metadata: { SourceFile: `s3://${bucket}/${key}`, Error: (error as Error).message },
-            };
+            // laid out as exiftool prints an object, so the array reads as one
+            const failed = { SourceFile: `s3://${bucket}/${key}`, Error: (error as Error).message };
+            return { ok: false, json: new ExifToolJson(JSON.stringify(failed, null, 2)) };
           }
         }),
       ),
     );
-    io.stdout.write(
-      `${JSON.stringify(
-        results.map((result) => result.metadata),
-        null,
-        2,
-      )}\n`,
-    );
+    // exiftool's own text for each object, in exiftool's own array layout
+    io.stdout.write(ExifToolJson.joinArray(results.map((result) => result.json)));
     return results.every((result) => result.ok) ? 0 : 1;
   } finally {
     await extractor.close();

@@ -16,7 +16,12 @@ import { headObject } from "./ranges/object-head";
 import { S3ReadError } from "./ranges/s3-errors";
 import type { S3ObjectRef } from "./ranges/s3-range-source";
 import type { EventPublisher } from "./results/event-publisher";
-import { buildResult, type ExiftoolRun, type ResultRecord } from "./results/result-record";
+import {
+  buildResult,
+  NO_METADATA,
+  type ExiftoolRun,
+  type ResultRecord,
+} from "./results/result-record";
 import type { S3ResultSink, StoredResult } from "./results/s3-result-sink";
 
 export interface Outcome {
@@ -109,12 +114,7 @@ export class ObjectProcessor {
       );
     }
     const extraction = await this.extractEitherKey(object, where, timeoutMs);
-    const result = buildResult(
-      where,
-      extraction.object,
-      await this.exiftoolRun(),
-      extraction.metadata,
-    );
+    const result = buildResult(where, extraction.object, await this.exiftoolRun(), extraction.json);
     const stored = await this.store(result);
     const stale =
       object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
@@ -167,7 +167,7 @@ export class ObjectProcessor {
         where,
         { ...head, storageClass },
         await this.exiftoolRun(),
-        {},
+        NO_METADATA,
         new Date(),
         "archived",
       ),

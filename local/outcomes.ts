@@ -7,8 +7,11 @@ import { parseMessage } from "../function/events/object-created";
 import { resultKey, type ResultRecord } from "../function/results/result-record";
 import type { BatchReport } from "./event-source-mapping";
 
+/** A result as read back from S3: its metadata parsed. */
+export type StoredRecord = Omit<ResultRecord, "metadata"> & { metadata: Record<string, unknown> };
+
 export type Outcome =
-  | { key: string; status: "stored"; resultKey: string; result: ResultRecord }
+  | { key: string; status: "stored"; resultKey: string; result: StoredRecord }
   | {
       key: string;
       status: "failed";
@@ -86,7 +89,7 @@ export class Outcomes {
     const location = resultKey(resultsPrefix, key);
     try {
       const object = await s3.send(new GetObjectCommand({ Bucket: resultsBucket, Key: location }));
-      const result = JSON.parse(await object.Body!.transformToString()) as ResultRecord;
+      const result = JSON.parse(await object.Body!.transformToString()) as StoredRecord;
       return { key, status: "stored", resultKey: location, result };
     } catch (error) {
       const name = (error as { name?: string }).name;

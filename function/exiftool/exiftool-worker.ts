@@ -91,6 +91,8 @@ let nextId = Math.floor(Math.random() * 1e9);
 const START_TIMEOUT_MS = 30_000;
 /** After a deadline kill, the parent reports its child's end at once; past this it is wedged. */
 const DRAIN_TIMEOUT_MS = 5_000;
+/** The most one side-channel read may ask for: worker.pl's MAX_REQUEST. */
+const MAX_READ_REQUEST_BYTES = 1 << 20;
 /** The shell's exit code for a command it cannot find. */
 const NOT_FOUND_EXIT = 127;
 
@@ -300,6 +302,12 @@ export class ExifToolWorker {
     if (frame.type === "R" && job.sourceError === undefined) {
       const { offset, length } = decodeReadRequest(frame.payload);
       try {
+        // worker.pl splits long reads; a larger request would buffer its whole length here
+        if (length > MAX_READ_REQUEST_BYTES) {
+          throw new Error(
+            `worker asked for ${length} bytes at once, over ${MAX_READ_REQUEST_BYTES}`,
+          );
+        }
         reply("D", await job.spec.source.read(offset, length));
         return;
       } catch (error) {

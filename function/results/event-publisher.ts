@@ -3,6 +3,7 @@
 // entry: the metadata rides along when it fits, else only the pointer to
 // the stored result does.
 import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { stringifyWithExifToolJson, type ExifToolJson } from "../exiftool/exiftool-json";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "./event-names";
 import type { ResultRecord } from "./result-record";
 import type { StoredResult } from "./s3-result-sink";
@@ -13,8 +14,10 @@ export interface ResultEventDetail {
   object: { bucket: string; key: string; versionId?: string; eTag?: string; size: number };
   result: { bucket: string; key: string };
   exiftoolVersion: string;
+  exiftoolOptions: string[];
+  status: ResultRecord["status"];
   /** Absent when the event would pass EventBridge's size limit: read `result` instead. */
-  metadata?: Record<string, unknown>;
+  metadata?: ExifToolJson;
 }
 
 export function buildDetail(result: ResultRecord, stored: StoredResult): string {
@@ -28,9 +31,11 @@ export function buildDetail(result: ResultRecord, stored: StoredResult): string 
     },
     result: { bucket: stored.bucket, key: stored.key },
     exiftoolVersion: result.exiftoolVersion,
+    exiftoolOptions: result.exiftoolOptions,
+    status: result.status,
     metadata: result.metadata,
   };
-  const full = JSON.stringify(detail);
+  const full = stringifyWithExifToolJson(detail);
   // source, detail-type and bus name count toward the limit too
   const overhead = EVENT_SOURCE.length + EVENT_DETAIL_TYPE.length + 512;
   if (Buffer.byteLength(full) + overhead <= MAX_ENTRY_BYTES) return full;

@@ -2,6 +2,7 @@
 // (bucket, key, version, ETag, size) and how it was made (ExifTool version
 // and options), so that it can be judged current or stale without reading
 // the object.
+import { ExifToolJson } from "../exiftool/exiftool-json";
 import type { ObjectInfo } from "../ranges/byte-source";
 
 /** `archived`: S3 would not serve the bytes (GLACIER, DEEP_ARCHIVE), so `metadata` is empty. */
@@ -22,7 +23,8 @@ export interface ResultRecord {
   exiftoolVersion: string;
   /** The allow-listed options the extraction ran with, as configured. */
   exiftoolOptions: string[];
-  metadata: Record<string, unknown>;
+  /** As exiftool -json printed it, byte for byte; serialise with stringifyWithExifToolJson. */
+  metadata: ExifToolJson;
 }
 
 // shortened when S3's key limit requires it; see result-key.ts
@@ -38,7 +40,7 @@ export function buildResult(
   source: { bucket: string; key: string },
   object: ObjectInfo & { storageClass?: string },
   exiftool: ExiftoolRun,
-  metadata: Record<string, unknown>,
+  metadata: ExifToolJson,
   now = new Date(),
   status: ResultStatus = "extracted",
 ): ResultRecord {
@@ -58,3 +60,6 @@ export function buildResult(
     metadata,
   };
 }
+
+/** An archived object's result has no metadata: S3 would not serve its bytes. */
+export const NO_METADATA = new ExifToolJson("{}");

@@ -7,6 +7,7 @@
 // ETag just checked for an overwrite), so on S3 nothing can slip in between
 // the check and the write.
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { stringifyWithExifToolJson } from "../exiftool/exiftool-json";
 import { resultKey, type ResultRecord } from "./result-record";
 
 /** User metadata (x-amz-meta-…) that marks an object as a result of this function. */
@@ -40,7 +41,7 @@ export class S3ResultSink {
   async write(result: ResultRecord): Promise<StoredResult> {
     const key = resultKey(this.prefix, result.key);
     const existingETag = await this.ownedETag(key);
-    const body = JSON.stringify(result);
+    const body = stringifyWithExifToolJson(result);
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ExifToolJson } from "../../function/exiftool/exiftool-json";
 import { loadConfig } from "../../function/config";
 import { buildDetail } from "../../function/results/event-publisher";
 import { buildResult } from "../../function/results/result-record";
@@ -54,16 +55,20 @@ describe("result event detail", () => {
   const stored = { bucket: "results", key: "a.jpg.json", bytes: 100 };
   const run = { version: "13.59", options: [] };
 
-  it("carries the metadata when it fits EventBridge's 256 KB", () => {
-    const detail = JSON.parse(
-      buildDetail(buildResult({ bucket: "b", key: "a.jpg" }, object, run, { Make: "X" }), stored),
+  it("carries the metadata, as ExifTool printed it, when it fits EventBridge's 256 KB", () => {
+    const printed = '{\n  "Make": "X",\n  "Dose": 3.51360899930879e+20,\n  "Format": 1.10\n}';
+    const text = buildDetail(
+      buildResult({ bucket: "b", key: "a.jpg" }, object, run, new ExifToolJson(printed)),
+      stored,
     );
-    expect(detail.metadata).to.deep.equal({ Make: "X" });
+    expect(text).to.contain(`"metadata":${printed}`);
+    expect(JSON.parse(text).metadata).to.include({ Make: "X" });
+    const detail = JSON.parse(text);
     expect(detail.result).to.deep.equal({ bucket: "results", key: "a.jpg.json" });
   });
 
   it("keeps only the pointer to the stored result when the metadata is too large", () => {
-    const huge = { Comment: "x".repeat(300 * 1024) };
+    const huge = new ExifToolJson(JSON.stringify({ Comment: "x".repeat(300 * 1024) }));
     const text = buildDetail(buildResult({ bucket: "b", key: "a.jpg" }, object, run, huge), stored);
     const detail = JSON.parse(text);
     expect(detail.metadata).to.equal(undefined);

@@ -84,6 +84,7 @@ describe("result keys near S3's 1,024-byte key limit", function () {
         ...process.env,
         AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
         AWS_REGION: "us-east-1",
+        UPLOAD_BUCKETS: "uploads",
         RESULTS_BUCKET: "results",
         RESULTS_PREFIX: "exif/",
         EXIFTOOL_WORKERS: "1",

@@ -4,7 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { parseMessage } from "../../function/events/object-created";
-import type { ResultRecord } from "../../function/results/result-record";
+import type { StoredRecord } from "../../local/outcomes";
 import type { BatchReport } from "../../local/event-source-mapping";
 import type { Pipeline } from "../../local/pipeline";
 import { uploadObject } from "../../local/upload";
@@ -60,7 +60,7 @@ describe("local pipeline end to end", () => {
       const object = await pipeline.direct.send(
         new GetObjectCommand({ Bucket: pipeline.topology.resultsBucket, Key: `${key}.json` }),
       );
-      const result = JSON.parse(await object.Body!.transformToString()) as ResultRecord;
+      const result = JSON.parse(await object.Body!.transformToString()) as StoredRecord;
       expect(result).to.include({ bucket: "uploads", key, size: readFileSync(files[i]!).length });
       expect(result.metadata.SourceFile).to.equal(`s3://uploads/${key}`);
       expect(result.metadata.FileName).to.equal(path.basename(key));
