@@ -34,11 +34,7 @@ function main(): number {
     strict: true,
   });
   const skip = new Set(values.skip);
-  const spec = loadBuildspec(path.resolve(ROOT, values.buildspec!));
-  if (
-    process.env[NESTED] &&
-    spec.commands.some((c) => c.command === "npm test" && !skip.has(c.command))
-  ) {
+  if (process.env[NESTED] && !skip.has("npm test")) {
     console.error(
       'pipeline:local: already inside a local pipeline run; pass --skip "npm test" or the run would start itself again',
     );
@@ -52,37 +48,39 @@ function main(): number {
   // <temp>/s3-exiftool beside <temp>/shared, as the checkout sits beside shared/
   const base = mkdtempSync(path.join(tmpdir(), "s3-exiftool-pipeline-"));
   const work = path.join(base, "s3-exiftool");
-  const shared = path.join(ROOT, "..", "shared");
-  if (existsSync(shared)) symlinkSync(shared, path.join(base, "shared"));
-  git(["clone", "--quiet", "--no-hardlinks", ROOT, work], base);
-  git(["checkout", "--quiet", "--detach", head], work);
-  console.log(`pipeline:local: ${values.buildspec} on ${head.slice(0, 12)} in ${work}`);
-  for (const [runtime, version] of Object.entries(spec.runtimeVersions)) {
-    console.log(
-      `pipeline:local: runtime-versions ${runtime} ${version}: using this machine's (${process.version})`,
-    );
-  }
-
-  const docker = dockerUnavailable();
-  const env = {
-    ...process.env,
-    ...spec.variables,
-    [NESTED]: "1",
-    // the clone installs what this checkout already has in npm's cache
-    npm_config_prefer_offline: "true",
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-  };
-  const counts = { ran: 0, skipped: 0 };
-  const skipReason = (command: Command): string | undefined => {
-    if (skip.has(command.command)) return "--skip";
-    const need = needsOf(command.command);
-    if (need === "aws")
-      return "needs AWS (credentials and the stack's resources): runs in CodeBuild only";
-    if (need === "docker" && docker) return `needs Docker: ${docker}`;
-    return undefined;
-  };
   try {
+    const shared = path.join(ROOT, "..", "shared");
+    if (existsSync(shared)) symlinkSync(shared, path.join(base, "shared"));
+    git(["clone", "--quiet", "--no-hardlinks", ROOT, work], base);
+    git(["checkout", "--quiet", "--detach", head], work);
+    // the buildspec as committed, as CodeBuild reads it from its checkout
+    const spec = loadBuildspec(path.resolve(work, values.buildspec!));
+    console.log(`pipeline:local: ${values.buildspec} on ${head.slice(0, 12)} in ${work}`);
+    for (const [runtime, version] of Object.entries(spec.runtimeVersions)) {
+      console.log(
+        `pipeline:local: runtime-versions ${runtime} ${version}: using this machine's (${process.version})`,
+      );
+    }
+
+    const docker = dockerUnavailable();
+    const env = {
+      ...process.env,
+      ...spec.variables,
+      [NESTED]: "1",
+      // the clone installs what this checkout already has in npm's cache
+      npm_config_prefer_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    };
+    const counts = { ran: 0, skipped: 0 };
+    const skipReason = (command: Command): string | undefined => {
+      if (skip.has(command.command)) return "--skip";
+      const need = needsOf(command.command);
+      if (need === "aws")
+        return "needs AWS (credentials and the stack's resources): runs in CodeBuild only";
+      if (need === "docker" && docker) return `needs Docker: ${docker}`;
+      return undefined;
+    };
     for (const command of spec.commands) {
       const label = `[${command.phase}] ${command.command.split("\n").join("\n    ")}`;
       const reason = skipReason(command);

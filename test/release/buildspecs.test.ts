@@ -42,7 +42,7 @@ describe("release buildspecs", () => {
       for (const script of called) {
         expect(scripts, `${file} runs npm script "${script}"`).to.have.property(script);
       }
-      expect(commands(spec)[0]).to.equal("npm ci");
+      expect(commands(spec)).to.include("npm ci");
       expect(spec.runtimeVersions).to.deep.equal({ nodejs: "22" });
     });
   }
@@ -128,6 +128,7 @@ describe("release buildspecs", () => {
   it("says which commands need AWS or Docker, so a local run can skip them", () => {
     const needs = commands(load(BUILDSPECS.build)).map(needsOf);
     expect(needs).to.deep.equal([
+      undefined,
       undefined,
       undefined,
       undefined,
