@@ -29,3 +29,7 @@ export const exiftoolVersion = outputs.exiftoolVersion;
 export const exiftoolOptions = outputs.exiftoolOptions;
 export const dashboardName = outputs.dashboardName;
 export const dashboardUrl = outputs.dashboardUrl;
+// Undefined unless the release pipeline is configured.
+export const releasePipelineName = outputs.releasePipelineName;
+export const releasePipelineUrl = outputs.releasePipelineUrl;
+export const releaseTopicArn = outputs.releaseTopicArn;

@@ -51,6 +51,9 @@ export interface Settings {
   ecrKeepImages: number;
   alarmEmail: string;
   queueAgeAlarmSeconds: number;
+
+  // Release pipeline (infra/release/): undefined when not configured.
+  releasePipeline: ReleasePipelineSettings | undefined;
 }
 
 /** Thrown for any invalid setting; the message always starts with the full key. */
@@ -127,6 +130,7 @@ export const DEFAULTS = {
   ecrKeepImages: "10",
   alarmEmail: "",
   queueAgeAlarmSeconds: "3600",
+  releasePipeline: "",
 } as const satisfies Record<keyof Settings, string | undefined>;
 
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as (keyof Settings)[];
@@ -281,6 +285,7 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     throw new ConfigError("alarmEmail", `must be an e-mail address, got "${alarmEmail}"`);
   }
   const queueAgeAlarmSeconds = int("queueAgeAlarmSeconds", 60, 1209600);
+  const releasePipeline = parseReleasePipeline(raw("releasePipeline"));
 
   return {
     exiftoolVersion,
@@ -313,6 +318,7 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     ecrKeepImages,
     alarmEmail,
     queueAgeAlarmSeconds,
+    releasePipeline,
   };
 }
 
@@ -442,4 +448,163 @@ function options(text: string): string[] {
     if (error instanceof OptionError) throw new ConfigError("exiftoolOptions", error.message);
     throw error;
   }
+}
+
+// --- Release pipeline (`s3-exiftool:releasePipeline`, infra/release/) ---
+// One object, set with `pulumi config set --path 's3-exiftool:releasePipeline.KEY' VALUE`;
+// each of its keys is reported as `releasePipeline.KEY`.
+
+export type SourceProvider = "GitHub" | "GitLab" | "Bitbucket";
+
+export interface ReleasePipelineSettings {
+  /** `owner/name` (GitLab: `group/subgroup/name`) in the connection's account. */
+  repository: string;
+  branch: string;
+  /** An AWS CodeConnections (or CodeStar Connections) connection ARN. */
+  connectionArn: string;
+  /** Where the repository lives, for the version check's own checkout. */
+  provider: SourceProvider;
+  /** A manual approval between build-and-test and deploy. */
+  manualApproval: boolean;
+  /** EventBridge Scheduler expression of the version check. */
+  schedule: string;
+  /** `pulumi login` URL of the backend that holds the deployed stack's state. */
+  backendUrl: string;
+  /** Stack that the deploy stage updates; "" means the stack that owns the pipeline. */
+  stack: string;
+  /** Secrets Manager secret (ARN or name) holding PULUMI_CONFIG_PASSPHRASE; "" for none. */
+  passphraseSecret: string;
+  /** Secrets Manager secret (ARN or name) holding PULUMI_ACCESS_TOKEN; "" for none. */
+  accessTokenSecret: string;
+}
+
+const RELEASE_PIPELINE_DEFAULTS = {
+  provider: "GitHub",
+  manualApproval: false,
+  schedule: "rate(1 day)",
+  stack: "",
+  passphraseSecret: "",
+  accessTokenSecret: "",
+} as const;
+
+const RELEASE_PIPELINE_KEYS = [
+  "repository",
+  "branch",
+  "connectionArn",
+  "backendUrl",
+  ...Object.keys(RELEASE_PIPELINE_DEFAULTS),
+];
+
+const CONNECTION_ARN =
+  /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+// EventBridge Scheduler: rate(N unit) or a six-field cron(...); at(...) would run once.
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
+
+function releaseError(key: string, detail: string): ConfigError {
+  return new ConfigError(`releasePipeline.${key}`, detail);
+}
+
+/** `""` (not set) gives undefined: the stack then has no release pipeline at all. */
+export function parseReleasePipeline(text: string): ReleasePipelineSettings | undefined {
+  if (text.trim() === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError("releasePipeline", "must be an object (YAML mapping or JSON object)");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("releasePipeline", "must be an object (YAML mapping or JSON object)");
+  }
+  const object = parsed as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (!RELEASE_PIPELINE_KEYS.includes(key)) {
+      throw releaseError(key, `is not a setting; known: ${RELEASE_PIPELINE_KEYS.join(", ")}`);
+    }
+  }
+  const field = (key: string): string => {
+    const value =
+      object[key] ?? RELEASE_PIPELINE_DEFAULTS[key as keyof typeof RELEASE_PIPELINE_DEFAULTS];
+    if (value === undefined) throw releaseError(key, "is required but not set");
+    if (typeof value !== "string")
+      throw releaseError(key, `must be a string, got ${JSON.stringify(value)}`);
+    return value.trim();
+  };
+
+  const repository = field("repository");
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(repository) || repository.includes("..")) {
+    throw releaseError("repository", `must be "owner/name", got "${repository}"`);
+  }
+  const branch = field("branch");
+  // git's ref-name rules, the subset that matters for a branch name
+  if (
+    !/^[A-Za-z0-9._/-]{1,255}$/.test(branch) ||
+    /(^[/.-]|\/\.|\.\.|\/\/|[/.]$|\.lock$)/.test(branch)
+  ) {
+    throw releaseError("branch", `"${branch}" is not a valid branch name`);
+  }
+  const connectionArn = field("connectionArn");
+  if (!CONNECTION_ARN.test(connectionArn)) {
+    throw releaseError(
+      "connectionArn",
+      "must be a CodeConnections connection ARN like arn:aws:codeconnections:REGION:ACCOUNT:connection/UUID",
+    );
+  }
+  const provider = field("provider");
+  if (!["GitHub", "GitLab", "Bitbucket"].includes(provider)) {
+    throw releaseError("provider", `must be one of GitHub, GitLab, Bitbucket, got "${provider}"`);
+  }
+  const approval = object["manualApproval"] ?? RELEASE_PIPELINE_DEFAULTS.manualApproval;
+  if (approval !== true && approval !== false && approval !== "true" && approval !== "false") {
+    throw releaseError("manualApproval", `must be true or false, got ${JSON.stringify(approval)}`);
+  }
+  const schedule = field("schedule");
+  if (!SCHEDULE.test(schedule)) {
+    throw releaseError(
+      "schedule",
+      `must be an EventBridge Scheduler rate(...) or cron(...) expression, got "${schedule}"`,
+    );
+  }
+  const backendUrl = field("backendUrl");
+  if (!/^(s3|gs|azblob):\/\/\S+$|^https:\/\/\S+$/.test(backendUrl)) {
+    throw releaseError(
+      "backendUrl",
+      `must be a Pulumi backend URL (https://api.pulumi.com, s3://BUCKET, ...); a local file backend cannot be reached from CodeBuild; got "${backendUrl}"`,
+    );
+  }
+  const stack = field("stack");
+  if (stack !== "" && !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(stack)) {
+    throw releaseError("stack", `"${stack}" is not a Pulumi stack name`);
+  }
+  const secret = (key: string): string => {
+    const value = field(key);
+    if (
+      value !== "" &&
+      !SECRET_ARN.test(value) &&
+      (value.startsWith("arn:") || !SECRET_NAME.test(value))
+    ) {
+      throw releaseError(key, `must be a Secrets Manager secret name or full ARN, got "${value}"`);
+    }
+    return value;
+  };
+  const passphraseSecret = secret("passphraseSecret");
+  const accessTokenSecret = secret("accessTokenSecret");
+  if (backendUrl.startsWith("https://") && accessTokenSecret === "") {
+    throw releaseError("accessTokenSecret", "is required with a Pulumi Cloud (https://) backend");
+  }
+  return {
+    repository,
+    branch,
+    connectionArn,
+    provider: provider as SourceProvider,
+    manualApproval: approval === true || approval === "true",
+    schedule,
+    backendUrl,
+    stack,
+    passphraseSecret,
+    accessTokenSecret,
+  };
 }

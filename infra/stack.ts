@@ -13,6 +13,7 @@ import { FunctionLogs } from "./logs";
 import { packageExiftoolVersion } from "./package-pins";
 import { Pipeline } from "./pipeline";
 import { checkKnownKeys } from "./unknown-keys";
+import { ReleasePipeline } from "./release/release-pipeline";
 
 /**
  * The stack's settings from `s3-exiftool:*` config, validated. Unknown keys
@@ -56,6 +57,10 @@ export interface StackOutputs {
   exiftoolOptions: string[];
   dashboardName: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
+  // Only with `releasePipeline` set.
+  releasePipelineName: pulumi.Output<string> | undefined;
+  releasePipelineUrl: pulumi.Output<string> | undefined;
+  releaseTopicArn: pulumi.Output<string> | undefined;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
@@ -102,6 +107,14 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     queueName: pipeline.queue.queue.name,
     deadLetterQueueName: pipeline.queue.deadLetterQueue.name,
   });
+  const release =
+    settings.releasePipeline &&
+    new ReleasePipeline(`${prefix}-release`, {
+      settings,
+      release: settings.releasePipeline,
+      stack,
+      repository: image.repository,
+    });
 
   const events = settings.enableEventBridge;
   return {
@@ -129,5 +142,8 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     exiftoolOptions: settings.exiftoolOptions,
     dashboardName: dashboard.dashboard.dashboardName,
     dashboardUrl: dashboard.url,
+    releasePipelineName: release ? release.pipeline.name : undefined,
+    releasePipelineUrl: release ? release.consoleUrl : undefined,
+    releaseTopicArn: release ? release.topic.arn : undefined,
   };
 }

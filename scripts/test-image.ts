@@ -8,6 +8,7 @@
 // cross-platform arm64 build needs QEMU/binfmt on x86 hosts and takes minutes.
 //
 // Usage: npm run test:image [-- --stack dev] [--perl-source system|source]
+// (TEST_IMAGE_TAG=repo:tag keeps the tested image under that tag)
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -18,7 +19,6 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import * as path from "node:path";
-import { deflateSync } from "node:zlib";
 import { imageBuildArgs, PLATFORM } from "../infra/image";
 import { functionEnvironment } from "../function/environment";
 import { stackFunctionSettings } from "../infra/function-settings";
@@ -26,28 +26,14 @@ import { stackSettings } from "../infra/stack-file";
 import { startEmulator } from "../local/emulator";
 import { sqsRecord } from "../local/event-source-mapping";
 import { nextSequencer, s3EventBody } from "../local/s3-event";
+import { dockerUnavailable } from "./docker-engine";
+import { tinyPng } from "./tiny-png";
 
 const ROOT = path.join(__dirname, "..");
 const UPLOADS = "uploads";
 const RESULTS = "results";
 const OBJECT_KEY = "incoming/test image.png";
 const PNG_COMMENT = "s3-exiftool image test";
-
-function dockerAvailable(): { ok: boolean; reason: string } {
-  const probe = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  if (probe.error)
-    return { ok: false, reason: `docker client not usable (${probe.error.message})` };
-  if (probe.status !== 0) {
-    return {
-      ok: false,
-      reason: `no Docker engine reachable: ${probe.stderr.trim().split("\n")[0]}`,
-    };
-  }
-  return { ok: true, reason: "" };
-}
 
 function run(command: string, args: string[]): void {
   console.log(`$ ${command} ${args.join(" ")}`);
@@ -64,40 +50,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** A 1x1 PNG with a tEXt Comment chunk: enough for ExifTool to report on. */
-function tinyPng(comment: string): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (data: Buffer): number => {
-    let c = 0xffffffff;
-    for (const byte of data) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(1, 0); // width
-  header.writeUInt32BE(1, 4); // height
-  header[8] = 8; // bit depth
-  header[9] = 2; // colour type: RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("tEXt", Buffer.from(`Comment\0${comment}`, "latin1")),
-    chunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
 }
 
 /** The SQS batch Lambda would hand the function for one S3 ObjectCreated event. */
@@ -142,9 +94,9 @@ async function invoke(port: number, event: object, deadline: number): Promise<un
 }
 
 async function main(): Promise<void> {
-  const docker = dockerAvailable();
-  if (!docker.ok) {
-    console.log(`test:image skipped, it needs a Docker engine with buildx: ${docker.reason}`);
+  const unavailable = dockerUnavailable();
+  if (unavailable) {
+    console.log(`test:image skipped, it needs a Docker engine with buildx: ${unavailable}`);
     return;
   }
   const option = (name: string): string | undefined => {
@@ -157,7 +109,9 @@ async function main(): Promise<void> {
   console.log(`image test for stack ${stack}, Perl from ${settings.perlSource}`);
 
   run("npm", ["run", "build"]);
-  const tag = `s3-exiftool-test:${randomBytes(6).toString("hex")}`;
+  // TEST_IMAGE_TAG names the image and keeps it (the release build pushes it)
+  const keptTag = process.env.TEST_IMAGE_TAG;
+  const tag = keptTag || `s3-exiftool-test:${randomBytes(6).toString("hex")}`;
   const buildArgs = Object.entries(imageBuildArgs(settings)).flatMap(([k, v]) => [
     "--build-arg",
     `${k}=${v}`,
@@ -254,7 +208,7 @@ async function main(): Promise<void> {
     );
   } finally {
     if (container) spawnSync("docker", ["stop", container], { stdio: "ignore" });
-    spawnSync("docker", ["image", "rm", tag], { stdio: "ignore" });
+    if (!keptTag) spawnSync("docker", ["image", "rm", tag], { stdio: "ignore" });
     await s3Server.stop();
   }
 }

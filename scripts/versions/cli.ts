@@ -18,10 +18,14 @@ export interface CliDeps {
   runNpm: RunNpm;
 }
 
-const USAGE = `usage: npm run versions [-- [--write] [--stack <name>] [--node-major <n>]]
+/** `--check` exit code when a pin moved; 0 means every pin is current, 1 a failure. */
+export const PINS_MOVED = 3;
+
+const USAGE = `usage: npm run versions [-- [--write | --check] [--stack <name>] [--node-major <n>]]
 
   Prints each version pin in Pulumi.<stack>.yaml against the latest available.
   --write           apply the pins that moved (and package.json/lockfile for ExifTool)
+  --check           write nothing; exit ${PINS_MOVED} when a pin moved, 0 when every pin is current
   --stack <name>    stack whose config holds the pins (default: dev)
   --node-major <n>  move the Lambda base image to another Node.js major
 
@@ -30,6 +34,7 @@ const USAGE = `usage: npm run versions [-- [--write] [--stack <name>] [--node-ma
 
 interface Options {
   write: boolean;
+  check: boolean;
   stack: string;
   nodeMajor?: number;
 }
@@ -39,6 +44,7 @@ function parseOptions(argv: string[]): Options | "help" {
     args: argv,
     options: {
       write: { type: "boolean", default: false },
+      check: { type: "boolean", default: false },
       stack: { type: "string", default: "dev" },
       "node-major": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -46,12 +52,14 @@ function parseOptions(argv: string[]): Options | "help" {
     strict: true,
   });
   if (values.help) return "help";
+  if (values.write && values.check) throw new TypeError("--write and --check exclude each other");
   const major = values["node-major"];
   if (major !== undefined && !/^\d+$/.test(major)) {
     throw new TypeError(`--node-major must be a number, not ${JSON.stringify(major)}`);
   }
   return {
     write: values.write === true,
+    check: values.check === true,
     stack: values.stack ?? "dev",
     nodeMajor: major === undefined ? undefined : Number(major),
   };
@@ -101,6 +109,10 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     if (!moved) {
       deps.out("\nEvery pin is current.");
       return 0;
+    }
+    if (options.check) {
+      deps.out("\nA pin moved: `npm run versions -- --write` applies it.");
+      return PINS_MOVED;
     }
     if (!options.write) {
       deps.out("\nRun `npm run versions -- --write` to apply the updates.");

@@ -196,3 +196,99 @@ describe("infra config", () => {
     expect(() => resourcePrefix("a".repeat(29))).to.throw(/too long/);
   });
 });
+
+describe("infra config: releasePipeline", () => {
+  const CONNECTION =
+    "arn:aws:codeconnections:eu-central-1:111122223333:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+  const minimal = {
+    repository: "acme/s3-exiftool",
+    branch: "main",
+    connectionArn: CONNECTION,
+    backendUrl: "s3://acme-pulumi-state",
+  };
+  const withRelease = (value: Record<string, unknown>): Settings =>
+    settingsWith({ releasePipeline: JSON.stringify(value) });
+
+  it("is off by default and when empty", () => {
+    expect(settingsWith({}).releasePipeline).to.equal(undefined);
+    expect(settingsWith({ releasePipeline: "" }).releasePipeline).to.equal(undefined);
+  });
+
+  it("takes repository, branch, connection and backend, with documented defaults", () => {
+    expect(withRelease(minimal).releasePipeline).to.deep.equal({
+      ...minimal,
+      provider: "GitHub",
+      manualApproval: false,
+      schedule: "rate(1 day)",
+      stack: "",
+      passphraseSecret: "",
+      accessTokenSecret: "",
+    });
+    const full = withRelease({
+      ...minimal,
+      repository: "group/subgroup/s3-exiftool",
+      provider: "GitLab",
+      manualApproval: "true",
+      schedule: "cron(0 6 ? * MON *)",
+      backendUrl: "https://api.pulumi.com",
+      stack: "acme/s3-exiftool/prod",
+      accessTokenSecret:
+        "arn:aws:secretsmanager:eu-central-1:111122223333:secret:pulumi-token-AbC123",
+      passphraseSecret: "s3-exiftool/passphrase",
+    }).releasePipeline!;
+    expect(full.manualApproval).to.equal(true);
+    expect(full.provider).to.equal("GitLab");
+    expect(full.stack).to.equal("acme/s3-exiftool/prod");
+  });
+
+  const invalid: [string, Record<string, unknown> | string, RegExp][] = [
+    ["releasePipeline", "[1]", /must be an object/],
+    ["releasePipeline", "repository: x", /must be an object/],
+    ["releasePipeline.repository", { ...minimal, repository: "s3-exiftool" }, /owner\/name/],
+    ["releasePipeline.repository", { ...minimal, repository: undefined }, /required/],
+    ["releasePipeline.branch", { ...minimal, branch: "feature..x" }, /not a valid branch/],
+    ["releasePipeline.branch", { ...minimal, branch: "has space" }, /not a valid branch/],
+    [
+      "releasePipeline.connectionArn",
+      { ...minimal, connectionArn: "arn:aws:s3:::x" },
+      /CodeConnections/,
+    ],
+    ["releasePipeline.provider", { ...minimal, provider: "Gitea" }, /GitHub, GitLab, Bitbucket/],
+    ["releasePipeline.manualApproval", { ...minimal, manualApproval: "yes" }, /true or false/],
+    ["releasePipeline.schedule", { ...minimal, schedule: "every day" }, /rate\(\.\.\.\) or cron/],
+    ["releasePipeline.schedule", { ...minimal, schedule: "cron(0 6 * * *)" }, /cron/],
+    ["releasePipeline.backendUrl", { ...minimal, backendUrl: "file://~/.pulumi" }, /local file/],
+    [
+      "releasePipeline.accessTokenSecret",
+      { ...minimal, backendUrl: "https://api.pulumi.com" },
+      /required/,
+    ],
+    [
+      "releasePipeline.passphraseSecret",
+      { ...minimal, passphraseSecret: "arn:aws:s3:::x" },
+      /Secrets Manager/,
+    ],
+    ["releasePipeline.stack", { ...minimal, stack: "a b" }, /stack name/],
+    ["releasePipeline.branches", { ...minimal, branches: ["main"] }, /not a setting/],
+    ["releasePipeline.branch", { ...minimal, branch: 7 }, /must be a string/],
+  ];
+  // only what differs from the minimal config, so each title says what is wrong
+  const shown = (value: Record<string, unknown> | string): string =>
+    typeof value === "string"
+      ? value
+      : JSON.stringify(
+          Object.fromEntries(
+            Object.entries(value).filter(([k, v]) => (minimal as Record<string, unknown>)[k] !== v),
+          ),
+        );
+  for (const [key, value, detail] of invalid) {
+    it(`refuses ${shown(value)} naming ${key}`, () => {
+      const error = failure({
+        releasePipeline: typeof value === "string" ? value : JSON.stringify(value),
+      });
+      expect(error.key).to.equal(key);
+      expect(error.message).to.match(new RegExp(`^${PROJECT}:${key.replace(".", "\\.")}: `));
+      expect(error.message).to.match(detail);
+    });
+  }
+});

@@ -75,6 +75,20 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
       return { id, state: { name: id, arn: `arn:aws:iam::${ACCOUNT}:role/${id}` } };
     case "aws:sns/topic:Topic":
       return { id, state: { name: id, arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${id}` } };
+    case "aws:codebuild/project:Project":
+      return {
+        id,
+        state: { name: id, arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${id}` },
+      };
+    case "aws:codepipeline/pipeline:Pipeline":
+      return { id, state: { name: id, arn: `arn:aws:codepipeline:${REGION}:${ACCOUNT}:${id}` } };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { id, state: { name: id, arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}` } };
+    case "aws:scheduler/schedule:Schedule":
+      return {
+        id,
+        state: { name: id, arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${id}` },
+      };
     default:
       return { id, state: {} };
   }
@@ -98,7 +112,9 @@ void pulumi.runtime.setMocks(
             id: ACCOUNT,
           };
         case "aws:index/getRegion:getRegion":
-          return { id: REGION, region: REGION, name: REGION };
+          return { id: REGION, name: REGION, region: REGION };
+        case "aws:index/getPartition:getPartition":
+          return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
         case "aws:s3/getBucket:getBucket":
           return {
             id: args.inputs.bucket,

@@ -24,6 +24,9 @@ import { packageExiftoolVersion } from "../../infra/package-pins";
 import { deployStack, loadSettings, type StackOutputs } from "../../infra/stack";
 import { existingUploadBucket } from "../../infra/upload-bucket";
 import { loadLocalSettings } from "../../local/config";
+import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
+import { BUILDSPECS, TRIGGER_PATHS } from "../../infra/release/release-pipeline";
+import { START_BUILD_TARGET } from "../../infra/release/version-schedule";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -90,6 +93,12 @@ const T = {
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  pipeline: "aws:codepipeline/pipeline:Pipeline",
+  project: "aws:codebuild/project:Project",
+  schedule: "aws:scheduler/schedule:Schedule",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
 };
 
 const doc = (json: string): Doc => JSON.parse(json) as Doc;
@@ -714,7 +723,9 @@ describe("infra stack (Pulumi mocks)", () => {
     it("hard-codes no account, region or bucket name in the program", () => {
       const sources = [
         "index.ts",
-        ...readdirSync(path.join(ROOT, "infra")).map((f) => `infra/${f}`),
+        ...readdirSync(path.join(ROOT, "infra"), { recursive: true, encoding: "utf8" })
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => `infra/${f}`),
       ];
       for (const file of sources) {
         const text = readFileSync(path.join(ROOT, file), "utf8");
@@ -861,5 +872,303 @@ describe("infra stack (Pulumi mocks)", () => {
         '"Photos","ObjectsProcessed"',
       );
     });
+  });
+});
+
+describe("release pipeline (Pulumi mocks)", () => {
+  const CONNECTION = `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+  const releaseConfig = (extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({
+      repository: "acme/s3-exiftool",
+      branch: "main",
+      connectionArn: CONNECTION,
+      backendUrl: "s3://acme-pulumi-state/s3-exiftool",
+      passphraseSecret: "s3-exiftool/pulumi-passphrase",
+      ...extra,
+    });
+  const RELEASE_TYPES = [T.pipeline, T.project, T.schedule, T.eventRule, T.eventTarget];
+
+  let on: Deployed;
+  let stackPrefix: string;
+  before(async () => {
+    on = await deploy(devSettings({ releasePipeline: releaseConfig() }));
+    stackPrefix = on.one(T.pipeline).name.replace(/-release$/, "");
+  });
+
+  const named = (type: string, suffix: string): Recorded =>
+    on.of(type).find((r) => r.name === `${stackPrefix}-release${suffix}`)!;
+  it("is absent unless releasePipeline is set: no pipeline, project, schedule or rule", async () => {
+    const off = await deploy(devSettings());
+    for (const type of RELEASE_TYPES) expect(off.of(type), type).to.have.length(0);
+    expect(off.outputs.releasePipelineName).to.equal(undefined);
+    expect(off.outputs.releasePipelineUrl).to.equal(undefined);
+    for (const type of RELEASE_TYPES) expect(on.of(type), type).not.to.have.length(0);
+  });
+
+  it("is a V2 pipeline: source from the connection, build and test, deploy", () => {
+    const pipeline = on.one(T.pipeline).inputs;
+    expect(pipeline.pipelineType).to.equal("V2");
+    expect(pipeline.executionMode).to.equal("QUEUED");
+    expect(pipeline.roleArn).to.equal(named(T.role, "-pipeline").state.arn);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const stages = pipeline.stages as { name: string; actions: any[] }[];
+    expect(stages.map((stage) => stage.name)).to.deep.equal(["Source", "BuildAndTest", "Deploy"]);
+    const [source] = stages[0]!.actions;
+    expect(source).to.deep.include({ provider: "CodeStarSourceConnection", category: "Source" });
+    expect(source.configuration).to.deep.include({
+      ConnectionArn: CONNECTION,
+      FullRepositoryId: "acme/s3-exiftool",
+      BranchName: "main",
+    });
+    const [build] = stages[1]!.actions;
+    expect(build.provider).to.equal("CodeBuild");
+    expect(build.configuration.ProjectName).to.equal(named(T.project, "-build").state.name);
+    expect(JSON.parse(build.configuration.EnvironmentVariables)).to.deep.equal([
+      { name: "APPLY_PINS", value: "#{variables.APPLY_PINS}", type: "PLAINTEXT" },
+    ]);
+    expect(build.outputArtifacts).to.deep.equal(["built"]);
+    const [deployAction] = stages[2]!.actions;
+    expect(deployAction.configuration.ProjectName).to.equal(named(T.project, "-deploy").state.name);
+    expect(deployAction.inputArtifacts).to.deep.equal(["built"]);
+    expect(pipeline.variables).to.deep.equal([
+      {
+        name: "APPLY_PINS",
+        defaultValue: "false",
+        description: "true: the build applies the latest pins (npm run versions -- --write)",
+      },
+    ]);
+  });
+
+  it("is triggered by pushes to the branch that touch the image, the stack or the pipeline", () => {
+    const [trigger] = on.one(T.pipeline).inputs.triggers;
+    expect(trigger.providerType).to.equal("CodeStarSourceConnection");
+    expect(trigger.gitConfiguration.sourceActionName).to.equal("Source");
+    const [push] = trigger.gitConfiguration.pushes;
+    expect(push.branches).to.deep.equal({ includes: ["main"] });
+    expect(push.filePaths.includes).to.deep.equal(TRIGGER_PATHS);
+    // CodePipeline accepts at most 8 patterns
+    expect(TRIGGER_PATHS.length).to.be.at.most(8);
+    expect(TRIGGER_PATHS).to.include.members([
+      "Dockerfile",
+      "Pulumi.*.yaml",
+      "package*.json",
+      "function/**",
+      "infra/**",
+    ]);
+  });
+
+  it("puts a manual approval between build and deploy when configured", async () => {
+    const approved = await deploy(
+      devSettings({ releasePipeline: releaseConfig({ manualApproval: true }) }),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const stages = approved.one(T.pipeline).inputs.stages as { name: string; actions: any[] }[];
+    expect(stages.map((stage) => stage.name)).to.deep.equal([
+      "Source",
+      "BuildAndTest",
+      "Approve",
+      "Deploy",
+    ]);
+    expect(stages[2]!.actions[0]).to.deep.include({ category: "Approval", provider: "Manual" });
+    const topic = approved.of(T.topic).find((t) => t.name.endsWith("-release"))!;
+    expect(stages[2]!.actions[0].configuration.NotificationArn).to.equal(topic.state.arn);
+  });
+
+  it("runs arm64 CodeBuild projects, privileged for Docker, on the buildspecs in the repository", () => {
+    const projects = on.of(T.project);
+    expect(projects).to.have.length(3);
+    for (const project of projects) {
+      expect(project.inputs.environment.type).to.equal("ARM_CONTAINER");
+      expect(project.inputs.environment.image).to.match(/aarch64/);
+    }
+    const build = named(T.project, "-build").inputs;
+    const deployProject = named(T.project, "-deploy").inputs;
+    const versions = named(T.project, "-versions").inputs;
+    expect(build.environment.privilegedMode).to.equal(true);
+    expect(deployProject.environment.privilegedMode).to.equal(true);
+    expect(versions.environment.privilegedMode).to.equal(false);
+    expect(build.source).to.deep.equal({ type: "CODEPIPELINE", buildspec: BUILDSPECS.build });
+    expect(deployProject.source.buildspec).to.equal(BUILDSPECS.deploy);
+    expect(versions.source).to.deep.equal({
+      type: "GITHUB",
+      location: "https://github.com/acme/s3-exiftool.git",
+      auth: { type: "CODECONNECTIONS", resource: CONNECTION },
+      buildspec: BUILDSPECS.versionCheck,
+    });
+    expect(versions.sourceVersion).to.equal("main");
+    for (const file of Object.values(BUILDSPECS))
+      expect(existsSync(path.join(ROOT, file)), file).to.equal(true);
+    const variables = (p: Recorded["inputs"]) =>
+      Object.fromEntries(
+        (p.environment.environmentVariables as { name: string; value: string; type: string }[]).map(
+          (v) => [v.name, v],
+        ),
+      );
+    expect(variables(build).IMAGE_REPOSITORY!.value).to.equal(
+      on.one(T.repository).state.repositoryUrl,
+    );
+    expect(variables(deployProject).PULUMI_CONFIG_PASSPHRASE).to.deep.equal({
+      name: "PULUMI_CONFIG_PASSPHRASE",
+      value: "s3-exiftool/pulumi-passphrase",
+      type: "SECRETS_MANAGER",
+    });
+    expect(variables(deployProject).PULUMI_BACKEND_URL!.value).to.equal(
+      "s3://acme-pulumi-state/s3-exiftool",
+    );
+    expect(variables(versions).PIPELINE_NAME!.value).to.equal(on.one(T.pipeline).state.name);
+  });
+
+  it("checks versions on a schedule (daily by default) through a role that may only start that check", async () => {
+    const schedule = on.one(T.schedule).inputs;
+    expect(schedule.scheduleExpression).to.equal("rate(1 day)");
+    expect(schedule.target.arn).to.equal(START_BUILD_TARGET);
+    expect(JSON.parse(schedule.target.input)).to.deep.equal({
+      ProjectName: named(T.project, "-versions").state.name,
+    });
+    expect(schedule.target.roleArn).to.equal(named(T.role, "-schedule").state.arn);
+    const policy = doc(
+      on.of(T.rolePolicy).find((r) => r.name === `${stackPrefix}-release-schedule`)!.inputs.policy,
+    );
+    expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+      [["codebuild:StartBuild"], [named(T.project, "-versions").state.arn]],
+    ]);
+    const weekly = await deploy(
+      devSettings({ releasePipeline: releaseConfig({ schedule: "cron(0 6 ? * MON *)" }) }),
+    );
+    expect(weekly.one(T.schedule).inputs.scheduleExpression).to.equal("cron(0 6 ? * MON *)");
+  });
+
+  it("sends each run's result to the release topic, e-mailed to alarmEmail when set", async () => {
+    const topic = on.of(T.topic).find((t) => t.name.endsWith("-release"))!;
+    const pattern = JSON.parse(on.one(T.eventRule).inputs.eventPattern);
+    expect(pattern).to.deep.equal({
+      source: ["aws.codepipeline"],
+      "detail-type": ["CodePipeline Pipeline Execution State Change"],
+      detail: {
+        pipeline: [on.one(T.pipeline).state.name],
+        state: ["SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED"],
+      },
+    });
+    expect(on.one(T.eventTarget).inputs.arn).to.equal(topic.state.arn);
+    const topicPolicy = doc(on.one(T.topicPolicy).inputs.policy);
+    expect(topicPolicy.Statement[0]).to.deep.include({
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topic.state.arn,
+      Condition: { ArnEquals: { "aws:SourceArn": on.one(T.eventRule).state.arn } },
+    });
+    expect(on.of(T.subscription)).to.have.length(0);
+    const mailed = await deploy(
+      devSettings({ releasePipeline: releaseConfig(), alarmEmail: "ops@example.com" }),
+    );
+    const releaseTopic = mailed.of(T.topic).find((t) => t.name.endsWith("-release"))!;
+    expect(
+      mailed.of(T.subscription).map((s) => [s.inputs.topic, s.inputs.endpoint]),
+    ).to.deep.include([releaseTopic.state.arn, "ops@example.com"]);
+  });
+
+  it("exports the pipeline's name, console URL and topic", async () => {
+    expect(await valueOf(on.outputs.releasePipelineName!)).to.equal(on.one(T.pipeline).state.name);
+    expect(await valueOf(on.outputs.releasePipelineUrl!)).to.equal(
+      `https://${REGION}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${on.one(T.pipeline).state.name}/view?region=${REGION}`,
+    );
+    expect(await valueOf(on.outputs.releaseTopicArn!)).to.match(/^arn:aws:sns:/);
+  });
+
+  it("gives each role one service principal and named actions on this stack's resources only", async () => {
+    const existing = await deploy(
+      devSettings({
+        releasePipeline: releaseConfig(),
+        uploadBucketName: "team-archive",
+        resultsBucketName: "team-meta",
+        resultsPrefix: "exiftool/",
+      }),
+    );
+    for (const [variant, buckets] of [
+      [on, []],
+      [existing, ["team-archive", "team-meta"]],
+    ] as [Deployed, string[]][]) {
+      const prefix = variant.one(T.pipeline).name.replace(/-release$/, "");
+      const roles = variant.of(T.role).filter((r) => r.name.startsWith(`${prefix}-release`));
+      expect(roles.map((r) => r.name.slice(prefix.length)).sort()).to.deep.equal([
+        "-release-build",
+        "-release-deploy",
+        "-release-pipeline",
+        "-release-schedule",
+        "-release-versions",
+      ]);
+      const own = variant.resources.map((r) => r.state.arn as string).filter(Boolean);
+      const configured = [
+        CONNECTION,
+        "arn:aws:s3:::acme-pulumi-state",
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s3-exiftool/pulumi-passphrase-??????`,
+        ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`),
+      ];
+      const stars: string[] = [];
+      for (const role of roles) {
+        const trust = doc(role.inputs.assumeRolePolicy).Statement;
+        expect(trust).to.have.length(1);
+        expect(Object.keys(trust[0]!.Principal)).to.deep.equal(["Service"]);
+        const policy = doc(
+          variant.of(T.rolePolicy).find((p) => p.name === role.name)!.inputs.policy,
+        );
+        for (const statement of policy.Statement) {
+          expect(statement.Effect).to.equal("Allow");
+          const actions = asList<string>(statement.Action);
+          for (const action of actions) {
+            expect(action, role.name).not.to.include("*");
+            expect(action).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
+          }
+          for (const resource of asList<string>(statement.Resource)) {
+            if (resource === "*") {
+              // only where AWS allows nothing else, each with its reason
+              for (const action of actions)
+                expect(RESOURCE_STAR_ONLY, action).to.have.property(action);
+              stars.push(...actions);
+              continue;
+            }
+            const ours =
+              own.some(
+                (arn) =>
+                  resource === arn || resource.startsWith(`${arn}/`) || resource === `${arn}:*`,
+              ) ||
+              resource.includes(`:${prefix}-`) ||
+              resource.includes(`/${prefix}-`) ||
+              resource.endsWith(`:dashboard/${prefix}`);
+            const named = configured.some((c) => resource.startsWith(c));
+            // list calls and mappings: scoped by account and type, justified in policies.ts
+            const accountWide = [
+              `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`,
+              `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:*`,
+            ].includes(resource);
+            expect(ours || named || accountWide, `${role.name}: ${resource}`).to.equal(true);
+          }
+        }
+      }
+      // ListBuckets only where an existing upload bucket must be checked
+      expect(stars.includes("s3:ListAllMyBuckets")).to.equal(buckets.length > 0);
+      expect(stars).to.include("ecr:GetAuthorizationToken");
+    }
+  });
+
+  it("lets the deploy role read the configured secrets and the state backend's objects", () => {
+    const policy = doc(
+      on.of(T.rolePolicy).find((p) => p.name === `${stackPrefix}-release-deploy`)!.inputs.policy,
+    );
+    const statement = (sid: string) => policy.Statement.find((s) => s.Sid === sid)!;
+    expect(statement("Secrets").Resource).to.deep.equal([
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s3-exiftool/pulumi-passphrase-??????`,
+    ]);
+    expect(statement("StateObjects").Resource).to.deep.equal([
+      "arn:aws:s3:::acme-pulumi-state/s3-exiftool/*",
+    ]);
+    expect(statement("EventSourceMapping").Condition).to.deep.equal({
+      ArnLike: {
+        "lambda:FunctionArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${stackPrefix}-*`,
+      },
+    });
+    expect(statement("PassRoles").Condition.StringEquals["iam:PassedToService"]).to.include(
+      "lambda.amazonaws.com",
+    );
   });
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main, type CliDeps } from "../../scripts/versions/cli";
+import { main, PINS_MOVED, type CliDeps } from "../../scripts/versions/cli";
 import type { RunNpm } from "../../scripts/versions/write";
 import {
   closedPortUrl,
@@ -168,6 +168,26 @@ describe("npm run versions (CLI)", () => {
     const stack = changedLines(before.get("Pulumi.dev.yaml")!, project.read("Pulumi.dev.yaml"));
     expect(stack.after).to.include(`  s3-exiftool:baseImageDigest: sha256:${"c".repeat(64)}`);
     expect(stack.after).to.have.length(4);
+  });
+
+  it("--check exits 3 when a pin moved and 0 once every pin is current, writing nothing", async () => {
+    const before = project.snapshot();
+    const moved = await run(["--check"]);
+    expect(moved.code).to.equal(PINS_MOVED);
+    expect(PINS_MOVED).to.equal(3);
+    expect(moved.out).to.include("A pin moved");
+    expect(moved.npmCalls).to.deep.equal([]);
+    expect(project.snapshot()).to.deep.equal(before);
+    await run(["--write"]);
+    const current = await run(["--check"]);
+    expect(current.code).to.equal(0);
+    expect(current.out).to.include("Every pin is current.");
+  });
+
+  it("refuses --check together with --write", async () => {
+    const { code, err } = await run(["--check", "--write"]);
+    expect(code).to.equal(2);
+    expect(err).to.include("--write and --check exclude each other");
   });
 
   it("--node-major switches the major and pins that major's arm64 digest", async () => {

@@ -1,0 +1,119 @@
+// `npm run pipeline:local [-- --buildspec FILE] [--skip "COMMAND"]... [--keep]`:
+// runs a buildspec's commands (by default the release pipeline's build stage)
+// in a fresh clone of this repository's HEAD, as CodeBuild would, one bash per
+// command with the buildspec's variables. Commands that need AWS never run
+// here, and Docker ones only where a Docker engine answers; each skip is said.
+//
+// The build stage runs `npm test`, whose suite runs this script: nested runs
+// must skip `npm test` (the test does), or this refuses to start.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { dockerUnavailable } from "./docker-engine";
+import { loadBuildspec, needsOf, type Command } from "./release/buildspec";
+
+const ROOT = path.join(__dirname, "..");
+const DEFAULT_BUILDSPEC = "release/buildspec-build.yml";
+const NESTED = "S3_EXIFTOOL_PIPELINE_LOCAL";
+
+function git(args: string[], cwd: string): string {
+  const result = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      buildspec: { type: "string", default: DEFAULT_BUILDSPEC },
+      skip: { type: "string", multiple: true, default: [] },
+      keep: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const skip = new Set(values.skip);
+  if (process.env[NESTED] && !skip.has("npm test")) {
+    console.error(
+      'pipeline:local: already inside a local pipeline run; pass --skip "npm test" or the run would start itself again',
+    );
+    return 2;
+  }
+
+  const head = git(["rev-parse", "HEAD"], ROOT);
+  if (git(["status", "--porcelain", "--untracked-files=no"], ROOT) !== "") {
+    console.log("pipeline:local: note: uncommitted changes are not in the clone (it is of HEAD)");
+  }
+  // <temp>/s3-exiftool beside <temp>/shared, as the checkout sits beside shared/
+  const base = mkdtempSync(path.join(tmpdir(), "s3-exiftool-pipeline-"));
+  const work = path.join(base, "s3-exiftool");
+  try {
+    const shared = path.join(ROOT, "..", "shared");
+    if (existsSync(shared)) symlinkSync(shared, path.join(base, "shared"));
+    git(["clone", "--quiet", "--no-hardlinks", ROOT, work], base);
+    git(["checkout", "--quiet", "--detach", head], work);
+    // the buildspec as committed, as CodeBuild reads it from its checkout
+    const spec = loadBuildspec(path.resolve(work, values.buildspec!));
+    console.log(`pipeline:local: ${values.buildspec} on ${head.slice(0, 12)} in ${work}`);
+    for (const [runtime, version] of Object.entries(spec.runtimeVersions)) {
+      console.log(
+        `pipeline:local: runtime-versions ${runtime} ${version}: using this machine's (${process.version})`,
+      );
+    }
+
+    const docker = dockerUnavailable();
+    const env = {
+      ...process.env,
+      ...spec.variables,
+      [NESTED]: "1",
+      // the clone installs what this checkout already has in npm's cache
+      npm_config_prefer_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    };
+    const counts = { ran: 0, skipped: 0 };
+    const skipReason = (command: Command): string | undefined => {
+      if (skip.has(command.command)) return "--skip";
+      const need = needsOf(command.command);
+      if (need === "aws")
+        return "needs AWS (credentials and the stack's resources): runs in CodeBuild only";
+      if (need === "docker" && docker) return `needs Docker: ${docker}`;
+      return undefined;
+    };
+    for (const command of spec.commands) {
+      const label = `[${command.phase}] ${command.command.split("\n").join("\n    ")}`;
+      const reason = skipReason(command);
+      if (reason) {
+        console.log(`pipeline:local: SKIPPED ${label}\n    (${reason})`);
+        counts.skipped += 1;
+        continue;
+      }
+      console.log(`pipeline:local: RUN ${label}`);
+      const result = spawnSync("bash", ["-c", command.command], {
+        cwd: work,
+        env,
+        stdio: "inherit",
+      });
+      if (result.status !== 0) {
+        console.error(
+          `pipeline:local: FAILED in ${command.phase} (${result.signal ?? `exit ${result.status}`}): ${command.command}`,
+        );
+        return 1;
+      }
+      counts.ran += 1;
+    }
+    console.log(`pipeline:local: passed: ${counts.ran} commands ran, ${counts.skipped} skipped`);
+    return 0;
+  } finally {
+    if (values.keep) console.log(`pipeline:local: kept ${work}`);
+    else rmSync(base, { recursive: true, force: true });
+  }
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  console.error(`pipeline:local: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
