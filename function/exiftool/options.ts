@@ -1,54 +1,251 @@
 // Allow-list of the exiftool options callers may pass. Each accepted argument
-// becomes one line of exiftool's -stay_open argument stream, so an option
-// that writes or reads other files, runs Perl code or changes the output
-// format is refused here, with a message that says why.
+// becomes one line of exiftool's argument stream, so an option that writes or
+// reads other files, runs Perl code or changes the output format is refused
+// here, with a message that says why; and an option's value must be one
+// exiftool accepts, since a command exiftool rejects fails every object.
 
 export class OptionError extends Error {
   override readonly name = "OptionError";
 }
 
-/** Options that take no value (case matters where exiftool's does: -g/-G, -e/-E, -u/-U). */
-const FLAGS =
-  /^-(a|e|ee\d?|E|f|D|H|L|l|m|n|q|s|S|u|U|z|b|-?struct|sort|fast\d?|scanForXMP|g\d*(:\d+)*|G\d*(:\d+)*)$/;
+/**
+ * Options that take no value, as regular-expression forms of the name after
+ * "-" (case matters where exiftool's does: -g/-G, -e/-E, -u/-U).
+ */
+export const FLAG_FORMS: readonly string[] = [
+  "a",
+  "b",
+  "D",
+  "e",
+  "E",
+  "ee\\d?",
+  "f",
+  "fast\\d?",
+  "g\\d*(:\\d+)*",
+  "G\\d*(:\\d+)*",
+  "H",
+  "l",
+  "L",
+  "m",
+  "n",
+  "q",
+  "s",
+  "S",
+  "scanForXMP",
+  "sort",
+  "-?struct",
+  "u",
+  "U",
+  "z",
+];
+const FLAGS = new RegExp(`^-(${FLAG_FORMS.join("|")})$`);
 
-/** Options followed by one value, with the shape the value must have. */
-const WITH_VALUE: Record<string, RegExp> = {
-  "-api": /^[A-Za-z]+(=.*)?$/,
-  "-c": /^.+$/,
-  "-d": /^.+$/,
-  "-charset": /^(\w+=)?\w[\w-]*$/,
-  "-lang": /^[A-Za-z]{2}(-[A-Za-z]{2,4})?$/,
-  "-sep": /^.+$/,
-  "-x": /^(\w[\w-]*:)*[\w?*][\w?*-]*#?$/,
-  "-password": /^.+$/,
-  "-userParam": /^\w+[\^]?=.*$|^\w+$/,
-  "-listItem": /^-?\d+$/,
+/**
+ * ExifTool's languages (@Image::ExifTool::langs of the pinned release; a
+ * test checks this list against it). exiftool reads "-lang EN-CA" as en_ca;
+ * any other value makes it reject the whole command.
+ */
+export const LANGUAGES: readonly string[] = [
+  "cs",
+  "de",
+  "en",
+  "en_ca",
+  "en_gb",
+  "es",
+  "fi",
+  "fr",
+  "it",
+  "ja",
+  "ko",
+  "nl",
+  "pl",
+  "ru",
+  "sk",
+  "sv",
+  "tr",
+  "zh_cn",
+  "zh_tw",
+];
+
+/**
+ * The character set names ExifTool knows (keys of %Image::ExifTool::charsetName,
+ * checked by a test); exiftool ignores any other with a warning.
+ */
+export const CHARSETS: readonly string[] = [
+  "arabic",
+  "baltic",
+  "cp10000",
+  "cp10006",
+  "cp10007",
+  "cp10010",
+  "cp10029",
+  "cp10079",
+  "cp10081",
+  "cp10082",
+  "cp1250",
+  "cp1251",
+  "cp1252",
+  "cp1253",
+  "cp1254",
+  "cp1255",
+  "cp1256",
+  "cp1257",
+  "cp1258",
+  "cp437",
+  "cp65001",
+  "cp850",
+  "cp866",
+  "cp874",
+  "cyrillic",
+  "doscyrillic",
+  "doslatin1",
+  "doslatinus",
+  "greek",
+  "hebrew",
+  "latin",
+  "latin1",
+  "latin2",
+  "mac",
+  "maccroatian",
+  "maccyrillic",
+  "macgreek",
+  "maciceland",
+  "maclatin2",
+  "macroman",
+  "macromanian",
+  "macturkish",
+  "roman",
+  "russian",
+  "thai",
+  "turkish",
+  "utf-8",
+  "utf8",
+  "vietnam",
+];
+
+/** What "-charset TYPE=NAME" may set besides exiftool's own output charset (exiftool's list). */
+export const CHARSET_TYPES: readonly string[] = [
+  "exiftool",
+  "exif",
+  "filename",
+  "id3",
+  "iptc",
+  "photoshop",
+  "quicktime",
+  "riff",
+];
+
+const FLAG_VALUE = /^[01]$/;
+/** Tag names as the list-valued API options take them, comma- or space-separated. */
+const TAG_LIST = /^[\w?*:#-]+([ ,]+[\w?*:#-]+)*$/;
+/**
+ * A time zone that can only name a file of the system's time zone directory:
+ * an offset (+05:00), a POSIX name (EST5EDT, CET-1CEST) or an ID
+ * (America/New_York). Never ":PATH", "/PATH" or "..", with which the C
+ * library would read a file of the caller's choosing.
+ */
+const TIME_ZONE =
+  /^([+-]\d{1,2}(:\d{2})?|[A-Za-z]{3,}[+-]?\d{1,2}(:\d{2}){0,2}([A-Za-z]{3,}([+-]?\d{1,2}(:\d{2}){0,2})?)?|[A-Za-z][\w+-]*(\/[A-Za-z][\w+-]*){0,2})$/;
+
+/**
+ * `-api NAME=VALUE` options that only change what is read from the object or
+ * how it is printed, with the values each accepts ("-api NAME" alone means
+ * NAME=1). Every other API option is refused: among them Filter and
+ * GlobalTimeShift evaluate Perl, Geolocation and GeoDir read databases from
+ * paths, TextOut, HtmlDump, Verbose and PrintCSV write other output,
+ * XAttrTags, MDItemTags and SystemTags query the file system, NoWarning is a
+ * regular expression, and the rest only matter when writing.
+ */
+export const API_OPTIONS: Readonly<Record<string, RegExp>> = {
+  ByteUnit: /^(SI|Binary)$/i,
+  Composite: FLAG_VALUE,
+  Duplicates: FLAG_VALUE,
+  ExtractEmbedded: /^[0-3]$/,
+  FastScan: /^[0-5]$/,
+  GPSQuadrant: /^[NS][EW]$/i,
+  HexTagIDs: FLAG_VALUE,
+  IgnoreGroups: TAG_LIST,
+  IgnoreMinorErrors: FLAG_VALUE,
+  IgnoreTags: TAG_LIST,
+  ImageHashType: /^(MD5|SHA256|SHA512)$/i,
+  KeepUTCTime: FLAG_VALUE,
+  LargeFileSupport: /^[012]$/,
+  LimitLongValues: /^\d{1,6}$/,
+  MissingTagValue: /^.+$/,
+  NoPDFList: FLAG_VALUE,
+  QuickTimeUTC: FLAG_VALUE,
+  RequestAll: /^[0-3]$/,
+  RequestTags: TAG_LIST,
+  StrictDate: FLAG_VALUE,
+  Struct: /^[012]$/,
+  StructFormat: /^(JSON|JSONQ)$/i,
+  TimeZone: TIME_ZONE,
+  Unknown: /^[012]$/,
+  Validate: FLAG_VALUE,
 };
+const API_NAMES = new Map(Object.keys(API_OPTIONS).map((name) => [name.toLowerCase(), name]));
 
-/** `-api` names that only change what is read or how it is printed. */
-const API_NAMES = new Set(
-  [
-    "ByteUnit",
-    "Compact",
-    "Duplicates",
-    "ExtractEmbedded",
-    "IgnoreTags",
-    "ImageHashType",
-    "KeepUTCTime",
-    "LargeFileSupport",
-    "LimitLongValues",
-    "MissingTagValue",
-    "NoPDFList",
-    "QuickTimeUTC",
-    "RequestAll",
-    "RequestTags",
-    "StrictDate",
-    "Struct",
-    "TimeZone",
-    "Unknown",
-    "Validate",
-  ].map((name) => name.toLowerCase()),
-);
+/** Why a value is refused, or undefined when it is fine. */
+type ValueCheck = (value: string) => string | undefined;
+
+const shape =
+  (pattern: RegExp): ValueCheck =>
+  (value) =>
+    pattern.test(value) ? undefined : "";
+
+function language(value: string): string | undefined {
+  // exiftool's own reading: lower case, "-" for "_"
+  if (LANGUAGES.includes(value.toLowerCase().replace(/-/g, "_"))) return undefined;
+  return `: the languages are ${LANGUAGES.map((code) => code.replace("_", "-")).join(", ")}`;
+}
+
+function charset(value: string): string | undefined {
+  const [type, name] = value.includes("=") ? value.split("=", 2) : ["exiftool", value];
+  if (!CHARSET_TYPES.includes(type.toLowerCase())) {
+    return `: the types are ${CHARSET_TYPES.join(", ")}`;
+  }
+  if (!CHARSETS.includes(name.toLowerCase()))
+    return `: the character sets are ${CHARSETS.join(", ")}`;
+  return undefined;
+}
+
+const TAG_NAME = /^(\w[\w-]*:)*[\w?*][\w?*-]*#?$/;
+
+function exclusion(value: string): string | undefined {
+  if (!TAG_NAME.test(value)) return "";
+  // exiftool reads "all" as "*" here and, when every tag is excluded, prints
+  // no JSON at all, only "All tags excluded -- nothing to do."
+  if (/^(\*:)?\*$/.test(value.replace(/\ball\b/gi, "*"))) {
+    return ": it excludes every tag, and exiftool then prints no JSON";
+  }
+  return undefined;
+}
+
+function apiOption(value: string): string | undefined {
+  const match = /^([A-Za-z]+)(=(.*))?$/.exec(value);
+  if (!match) return "";
+  const name = API_NAMES.get(match[1].toLowerCase());
+  if (name === undefined) {
+    return `: API option "${match[1]}" is not allowed (allowed: ${[...API_NAMES.values()].join(", ")})`;
+  }
+  if (!API_OPTIONS[name].test(match[3] ?? "1")) {
+    return `: API option "${name}" accepts ${API_OPTIONS[name].source}`;
+  }
+  return undefined;
+}
+
+/** Options followed by one value, with what the value must be. */
+export const VALUE_OPTIONS: Readonly<Record<string, ValueCheck>> = {
+  "-api": apiOption,
+  "-c": shape(/^.+$/),
+  "-charset": charset,
+  "-d": shape(/^.+$/),
+  "-lang": language,
+  "-password": shape(/^.+$/),
+  "-sep": shape(/^.+$/),
+  "-userParam": shape(/^\w+\^?=.*$|^\w+$/),
+  "-x": exclusion,
+};
 
 /**
  * Options refused for what they do, whatever their value. Long names are
@@ -120,8 +317,6 @@ const OPTION_PATTERNS: RegExp[] = [
 /** exiftool reads U+2212 MINUS SIGN as "-" (for text pasted from its man page). */
 const MINUS_SIGN = "\u2212";
 
-const TAG = /^--?(\w[\w-]*:)*[\w?*][\w?*-]*#?$/;
-
 function refusal(arg: string): string | undefined {
   if (/^-.*[=<>]/.test(arg)) {
     return `ExifTool argument "${arg}" is refused: it would write tags or import them from a file`;
@@ -163,26 +358,22 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
     const refused = refusal(arg);
     if (refused) throw new OptionError(refused);
 
-    const valueShape = WITH_VALUE[arg];
-    if (valueShape) {
+    const check = Object.hasOwn(VALUE_OPTIONS, arg) ? VALUE_OPTIONS[arg] : undefined;
+    if (check) {
       const value = args[++i];
       if (value === undefined) throw new OptionError(`ExifTool option "${arg}" needs a value`);
-      if (
+      const why =
         /[\r\n\0]/.test(value) ||
         value !== value.trim() ||
         value.startsWith("#") ||
         value.includes(MINUS_SIGN) ||
         // a value exiftool might read as an option instead
-        (value.startsWith("-") && arg !== "-listItem") ||
-        !valueShape.test(value)
-      ) {
+        value.startsWith("-")
+          ? ""
+          : check(value);
+      if (why !== undefined) {
         throw new OptionError(
-          `ExifTool option "${arg}" has an invalid value ${JSON.stringify(value)}`,
-        );
-      }
-      if (arg === "-api" && !API_NAMES.has(value.split("=")[0].toLowerCase())) {
-        throw new OptionError(
-          `ExifTool API option "${value.split("=")[0]}" is not allowed (allowed: ${[...API_NAMES].join(", ")})`,
+          `ExifTool option "${arg}" has an invalid value ${JSON.stringify(value)}${why}`,
         );
       }
       accepted.push(arg, value);
@@ -192,7 +383,8 @@ export function validateExiftoolOptions(args: readonly string[]): string[] {
       accepted.push(arg);
       continue;
     }
-    if (TAG.test(arg) && !isOptionName(arg)) {
+    // a tag request (-TAG) or exclusion (--TAG)
+    if (arg.startsWith("-") && TAG_NAME.test(arg.replace(/^--?/, "")) && !isOptionName(arg)) {
       accepted.push(arg);
       continue;
     }

@@ -1,5 +1,51 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
-import { validateExiftoolOptions } from "../../function/exiftool/options";
+import { exiftoolPath, perlPath } from "../../function/exiftool/locate";
+import {
+  API_OPTIONS,
+  CHARSETS,
+  CHARSET_TYPES,
+  LANGUAGES,
+  validateExiftoolOptions,
+} from "../../function/exiftool/options";
+
+/** A list the pinned ExifTool library prints, one item a line. */
+function exiftoolList(perlExpression: string): string[] {
+  const lib = join(dirname(exiftoolPath()), "lib");
+  const script = `print "$_\\n" foreach ${perlExpression}`;
+  return execFileSync(perlPath(), [`-I${lib}`, "-MImage::ExifTool", "-e", script], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter(Boolean);
+}
+
+describe("exiftool option allow-list tables", () => {
+  it("lists ExifTool's own languages", () => {
+    expect(LANGUAGES).to.deep.equal(exiftoolList("@Image::ExifTool::langs"));
+  });
+
+  it("lists the character set names ExifTool knows", () => {
+    expect(CHARSETS).to.deep.equal(exiftoolList("sort keys %Image::ExifTool::charsetName"));
+  });
+
+  it("lists the metadata types exiftool's -charset TYPE=NAME knows", () => {
+    // exiftool's own table of them, in its -charset handler
+    const source = readFileSync(exiftoolPath(), "utf8");
+    const table = /my \$type = \{([^}]*)\}->\{lc \$1\}/.exec(source)?.[1] ?? "";
+    const types = [...table.matchAll(/(\w+)\s*=>/g)].map((match) => match[1]);
+    expect(types).to.have.length.above(3);
+    expect(CHARSET_TYPES).to.have.members(["exiftool", ...types]);
+  });
+
+  it("allows only API options that ExifTool has", () => {
+    const available = exiftoolList("map $$_[0], @{Image::ExifTool::AvailableOptions()}");
+    expect(available).to.include("TimeZone");
+    expect(Object.keys(API_OPTIONS).filter((name) => !available.includes(name))).to.deep.equal([]);
+  });
+});
 
 describe("exiftool option allow-list", () => {
   it("accepts exclusions of tags with a double dash, and --struct", () => {
@@ -39,6 +85,25 @@ describe("exiftool option allow-list", () => {
     [["-if", "$Make"], /"-if" is refused: it evaluates expressions/],
     [["-p", "${Make;system('id')}"], /"-p" is refused: it evaluates expressions/],
     [["-api", "Filter=s/a/b/"], /API option "Filter" is not allowed/],
+    [["-api", "GlobalTimeShift=1"], /API option "GlobalTimeShift" is not allowed/],
+    [["-api", "Geolocation=/tmp"], /API option "Geolocation" is not allowed/],
+    [["-api", "GeoDir=/tmp"], /API option "GeoDir" is not allowed/],
+    [["-api", "TextOut=x"], /API option "TextOut" is not allowed/],
+    [["-api", "NoWarning=.*"], /API option "NoWarning" is not allowed/],
+    [["-api", "SystemTags"], /API option "SystemTags" is not allowed/],
+    // the C library reads TZ=":PATH", "/PATH" and names with ".." as files
+    [["-api", "TimeZone=:/etc/passwd"], /"-api" has an invalid value .*TimeZone/],
+    [["-api", "TimeZone=/etc/passwd"], /"-api" has an invalid value/],
+    [["-api", "TimeZone=../../../etc/passwd"], /"-api" has an invalid value/],
+    [["-api", "TimeZone"], /"-api" has an invalid value/],
+    [
+      ["-api", "Unknown=3"],
+      /"-api" has an invalid value "Unknown=3": API option "Unknown" accepts/,
+    ],
+    [["-api", "ByteUnit=kB"], /"-api" has an invalid value/],
+    [["-api", "ImageHashType=CRC32"], /"-api" has an invalid value/],
+    [["-api", "RequestTags=a;b"], /"-api" has an invalid value/],
+    [["-api", "Compact=1"], /API option "Compact" is not allowed/],
     [["-json=x.json"], /would write tags or import them from a file/],
     [["-Make=Evil"], /would write tags/],
     [["-X"], /changes the output format/],
@@ -61,6 +126,31 @@ describe("exiftool option allow-list", () => {
     [["-API", "LargeFileSupport=1"], /"-API" is unknown or not allowed/],
     [["-A"], /"-A" is unknown or not allowed/],
     [["-charset", "-o"], /"-charset" has an invalid value/],
+    [
+      ["-charset", "klingon"],
+      /"-charset" has an invalid value "klingon": the character sets are arabic, /,
+    ],
+    [["-charset", "utf9"], /the character sets are .*utf8/],
+    [
+      ["-charset", "xmp=utf8"],
+      /"-charset" has an invalid value "xmp=utf8": the types are exiftool, exif, /,
+    ],
+    [["-charset", "exif=klingon"], /the character sets are/],
+    // exiftool rejects the whole command for a language it does not have
+    [
+      ["-lang", "xx"],
+      /"-lang" has an invalid value "xx": the languages are cs, de, en, en-ca, .*zh-tw$/,
+    ],
+    [["-lang", "zz-ZZZZ"], /"-lang" has an invalid value "zz-ZZZZ": the languages are cs, /],
+    [["-lang", "de-DEUX"], /"-lang" has an invalid value "de-DEUX": the languages are cs, /],
+    [["-lang", "en_us"], /"-lang" has an invalid value/],
+    // excluding every tag makes exiftool print no JSON at all
+    [["-x", "all"], /"-x" has an invalid value "all": it excludes every tag/],
+    [["-x", "ALL"], /it excludes every tag/],
+    [["-x", "all:all"], /it excludes every tag/],
+    [["-x", "*"], /it excludes every tag/],
+    [["-x", "*:*"], /"-x" has an invalid value/],
+    [["-listItem", "1"], /"-listItem" is refused/],
     [["-sep", "-o"], /"-sep" has an invalid value/],
     [["-d", "-fast"], /"-d" has an invalid value/],
     // a second dash: exiftool strips one and still finds an option
