@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ExifToolJson } from "../../function/exiftool/exiftool-json";
 import { loadConfig } from "../../function/config";
+import { commandsWithEveryForm } from "../support/accepted-options";
 import { buildDetail } from "../../function/results/event-publisher";
 import { buildResult } from "../../function/results/result-record";
 
@@ -25,6 +26,13 @@ describe("function configuration", () => {
     expect(config.uploadBuckets).to.deep.equal(["in-a", "in-b"]);
   });
 
+  it("accepts every form the exiftool option allow-list accepts", () => {
+    for (const command of commandsWithEveryForm()) {
+      const config = loadConfig({ ...base, EXIFTOOL_OPTIONS: JSON.stringify(command) });
+      expect(config.exiftoolOptions).to.deep.equal(command);
+    }
+  });
+
   const invalid: [Record<string, string>, RegExp][] = [
     [{}, /RESULTS_BUCKET is not set/],
     [{ RESULTS_BUCKET: "my-results" }, /UPLOAD_BUCKETS is not set/],
@@ -40,6 +48,13 @@ describe("function configuration", () => {
       { ...base, EXIFTOOL_OPTIONS: '["-o", "out.json"]' },
       /EXIFTOOL_OPTIONS: .*"-o" is refused: it writes files/,
     ],
+    // exiftool would reject every command: the function refuses to start
+    ...["xx", "zz-ZZZZ", "de-DEUX"].map((language): [Record<string, string>, RegExp] => [
+      { ...base, EXIFTOOL_OPTIONS: JSON.stringify(["-lang", language]) },
+      new RegExp(
+        `^EXIFTOOL_OPTIONS: ExifTool option "-lang" has an invalid value "${language}": the languages are cs, de, en, .*zh-tw$`,
+      ),
+    ]),
     [{ ...base, RESULTS_PREFIX: "/abs/" }, /RESULTS_PREFIX must not start with "\/"/],
     [{ ...base, DEADLINE_RESERVE_MS: "-1" }, /DEADLINE_RESERVE_MS/],
   ];

@@ -10,6 +10,7 @@ import {
   type Settings,
 } from "../../infra/config";
 import { packageExiftoolVersion } from "../../infra/package-pins";
+import { commandsWithEveryForm } from "../support/accepted-options";
 import { devStackConfig, ROOT } from "./stack-config";
 const PACKAGE_VERSION = packageExiftoolVersion(ROOT);
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -80,6 +81,13 @@ describe("infra config", () => {
     expect(settings.reservedConcurrency).to.equal(20);
   });
 
+  it("accepts every form the exiftool option allow-list accepts", () => {
+    for (const command of commandsWithEveryForm()) {
+      const settings = settingsWith({ exiftoolOptions: JSON.stringify(command) });
+      expect(settings.exiftoolOptions).to.deep.equal(command);
+    }
+  });
+
   const invalid: [string, Record<string, string>, RegExp?][] = [
     ["timeout", { timeout: "901" }, /between 10 and 900/],
     ["timeout", { timeout: "6" }, /between 10 and 900/],
@@ -133,6 +141,16 @@ describe("infra config", () => {
     ["exiftoolOptions", { exiftoolOptions: '["-G1\\n-execute"]' }, /line breaks/],
     ["exiftoolOptions", { exiftoolOptions: '["-TagsFromFile"]' }, /refused/],
     ["exiftoolOptions", { exiftoolOptions: '["-o", "out.json"]' }, /refused/],
+    // exiftool would reject every command: refused at `pulumi preview`
+    ...["xx", "zz-ZZZZ", "de-DEUX"].map((language): [string, Record<string, string>, RegExp] => [
+      "exiftoolOptions",
+      { exiftoolOptions: JSON.stringify(["-G1", "-lang", language]) },
+      new RegExp(
+        `"-lang" has an invalid value "${language}": the languages are cs, de, en, .*zh-tw$`,
+      ),
+    ]),
+    ["exiftoolOptions", { exiftoolOptions: '["-x", "all"]' }, /it excludes every tag/],
+    ["exiftoolOptions", { exiftoolOptions: '["-api", "TimeZone=:/etc/passwd"]' }, /invalid value/],
     ["exiftoolWorkers", { exiftoolWorkers: "0" }],
     ["logLevel", { logLevel: "TRACE" }],
     ["logRetentionDays", { logRetentionDays: "2" }, /one of/],
