@@ -200,7 +200,9 @@ function language(value: string): string | undefined {
 }
 
 function charset(value: string): string | undefined {
-  const [type, name] = value.includes("=") ? value.split("=", 2) : ["exiftool", value];
+  const equals = value.indexOf("=");
+  const [type, name] =
+    equals < 0 ? ["exiftool", value] : [value.slice(0, equals), value.slice(equals + 1)];
   if (!CHARSET_TYPES.includes(type.toLowerCase())) {
     return `: the types are ${CHARSET_TYPES.join(", ")}`;
   }
@@ -229,7 +231,7 @@ function apiOption(value: string): string | undefined {
     return `: API option "${match[1]}" is not allowed (allowed: ${[...API_NAMES.values()].join(", ")})`;
   }
   if (!API_OPTIONS[name].test(match[3] ?? "1")) {
-    return `: API option "${name}" accepts ${API_OPTIONS[name].source}`;
+    return `: API option "${name}" takes a value matching /${API_OPTIONS[name].source}/`;
   }
   return undefined;
 }

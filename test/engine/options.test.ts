@@ -136,6 +136,7 @@ describe("exiftool option allow-list", () => {
       /"-charset" has an invalid value "xmp=utf8": the types are exiftool, exif, /,
     ],
     [["-charset", "exif=klingon"], /the character sets are/],
+    [["-charset", "iptc=latin=x"], /the character sets are/],
     // exiftool rejects the whole command for a language it does not have
     [
       ["-lang", "xx"],
