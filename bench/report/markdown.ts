@@ -248,7 +248,7 @@ function coldStartSection(results: Results): string[] {
       ],
     ),
     "",
-    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation still pays for two first times: the SDK's first request (a new connection) and ExifTool's first parse, which loads and compiles the modules of the formats it meets (measured apart on the same object: first parse against second).",
+    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse, the first and the second alike, is a fresh child of the worker's parent, which preloads ExifTool's core only: the child loads and compiles the modules of the formats it meets, every object again.",
     "",
   ];
 }
