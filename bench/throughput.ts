@@ -46,7 +46,7 @@ export interface Printed {
 export interface Runner {
   contender: ContenderName;
   means: PerFileMeans;
-  /** Each file's output, in the lane's order, for runners that keep state between files. */
+  /** Each file's output in the lane's order, from runners whose processes outlive a file. */
   printed?: Printed[];
   task(file: ThroughputFile): Promise<void>;
   close(): Promise<void>;
