@@ -1,5 +1,5 @@
-// One `exiftool` process, run the ordinary way (a new Perl per call), as the
-// baseline designs and the local reference run it.
+// `exiftool` processes, run the ordinary way (a new Perl per call) as the
+// baseline designs and the local reference run it, or kept open.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { exiftoolPath, perlPath } from "../function/exiftool/locate";
 import { watchPeakRss } from "./process-memory";
@@ -12,18 +12,25 @@ export interface ExiftoolRun {
   peakRssBytes: number;
 }
 
+/** A new `exiftool ARGS` process, its stdio piped. */
+export function startExiftool(args: readonly string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(perlPath(), [exiftoolPath(), ...args], { stdio: "pipe" });
+  // exiftool may exit before it has read all its input: not an error here
+  child.stdin.on("error", () => undefined);
+  return child;
+}
+
+/** One exiftool run to its end: its output, exit code and peak memory. */
 export function spawnExiftool(args: readonly string[]): {
   child: ChildProcessWithoutNullStreams;
   done: Promise<ExiftoolRun>;
 } {
-  const child = spawn(perlPath(), [exiftoolPath(), ...args], { stdio: "pipe" });
+  const child = startExiftool(args);
   const memory = watchPeakRss(child.pid ?? -1);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-  // exiftool may exit before it has read all its input: not an error here
-  child.stdin.on("error", () => undefined);
   const done = new Promise<ExiftoolRun>((resolve, reject) => {
     child.on("error", (error) => {
       memory.stop();

@@ -42,6 +42,15 @@ export interface PerFile {
   s3WaitMs?: number;
 }
 
+/** A throughput lane's outputs, in its order, against a fresh `exiftool -json FILE` of each. */
+export interface FreshCheck {
+  checked: number;
+  /** Outputs with any tag not as the fresh run printed it (local-file tags aside). */
+  differing: number;
+  /** Each file that differed at least once, with the tags that did. */
+  files: { file: string; tags: string[] }[];
+}
+
 export interface Throughput {
   contender: ContenderName;
   corpus: Corpus;
@@ -50,6 +59,8 @@ export interface Throughput {
   /** CPU used per file by this Node process, the ExifTool processes and the S3 process. */
   cpuMsPerFile: CpuSplit;
   perFile: PerFile;
+  /** For the engine, ceiling and warm-unisolated: their outputs in the lane's order. */
+  fresh?: FreshCheck;
 }
 
 /** One camera photo read by the engine as on Lambda (its event's size announced). */
@@ -114,6 +125,50 @@ export interface Results {
 }
 
 export const CONTENDERS: readonly ContenderName[] = ["engine", "stream", "download"];
+
+/** Throughput contenders that read the local files, not S3. */
+export const LOCAL_CONTENDERS: readonly ContenderName[] = ["ceiling", "warm-unisolated"];
+
+/** One throughput lane's files/s side by side, and the ratios between them. */
+export interface IsolationCost {
+  corpus: Corpus;
+  files: number;
+  engine: number;
+  ceiling: number;
+  warmUnisolated: number;
+  stream: number;
+  /** ceiling ÷ warm-unisolated: local files, isolated or not (0 when either is missing). */
+  isolation: number;
+  engineOfCeiling: number;
+  engineOfWarm: number;
+  engineOverStream: number;
+}
+
+/** Per lane: what a fresh ExifTool per object costs, next to the engine's other ratios. */
+export function isolationCosts({ throughput }: Results): IsolationCost[] {
+  const corpora = [...new Set(throughput.map((t) => t.corpus))];
+  return corpora.map((corpus) => {
+    const lane = throughput.filter((t) => t.corpus === corpus);
+    const rate = (name: ContenderName): number =>
+      lane.find((t) => t.contender === name)?.filesPerSecond ?? 0;
+    const ratio = (a: number, b: number): number => (a && b ? a / b : 0);
+    const [engine, ceiling, warmUnisolated, stream] = (
+      ["engine", "ceiling", "warm-unisolated", "stream"] as const
+    ).map(rate);
+    return {
+      corpus,
+      files: lane[0].files,
+      engine,
+      ceiling,
+      warmUnisolated,
+      stream,
+      isolation: ratio(ceiling, warmUnisolated),
+      engineOfCeiling: ratio(engine, ceiling),
+      engineOfWarm: ratio(engine, warmUnisolated),
+      engineOverStream: ratio(engine, stream),
+    };
+  });
+}
 export const SLACK_BYTES = 64 * 1024;
 
 export interface Total {

@@ -30,9 +30,11 @@ import { Extractor } from "../function/extractor";
 import { startBenchS3, type BenchS3 } from "./s3";
 import {
   ceilingRunner,
+  checkAgainstFresh,
   contenderRunner,
   engineRunner,
   interleaved,
+  warmUnisolatedRunner,
   type Lane,
   type ThroughputFile,
 } from "./throughput";
@@ -117,23 +119,24 @@ async function measure(
   }
 }
 
+const references = new Map<string, Promise<Record<string, unknown>>>();
+
 /**
- * Local-file exiftool output for one file, per option set, computed once.
- * One process per file: ExifTool carries state from file to file within a
- * process (XMP.xml gains AutoFocus after the sample before it), which a
+ * Local-file exiftool output for one file, per option set, computed once per
+ * run. One process per file: ExifTool carries state from file to file within
+ * a process (XMP.xml gains AutoFocus after the sample before it), which a
  * one-file contender would then be blamed for.
  */
 function referenceFor(path: string) {
-  const byOptions = new Map<string, Promise<Record<string, unknown>>>();
   return (options: readonly string[]): Promise<Record<string, unknown>> => {
-    const id = options.join(" ");
-    if (!byOptions.has(id)) {
-      byOptions.set(
+    const id = JSON.stringify([path, options]);
+    if (!references.has(id)) {
+      references.set(
         id,
         localExiftool([path], options).then((map) => [...map.values()][0] ?? {}),
       );
     }
-    return byOptions.get(id)!;
+    return references.get(id)!;
   };
 }
 
@@ -213,10 +216,20 @@ async function main(): Promise<void> {
       const runners = [
         await engineRunner(s3, lane, options.engineRange),
         await ceilingRunner(s3, lane, options.engineRange),
+        await warmUnisolatedRunner(lane),
         ...others.map(contenderRunner),
       ];
       try {
-        results.throughput.push(...(await interleaved(lane, runners, THROUGHPUT_ROUNDS)));
+        const measured = await interleaved(lane, runners, THROUGHPUT_ROUNDS);
+        for (const [index, runner] of runners.entries()) {
+          if (!runner.printed) continue;
+          const fresh = await checkAgainstFresh(runner.printed, (path) => referenceFor(path)([]));
+          measured[index].fresh = fresh;
+          log(
+            `${lane.corpus} ${runner.contender}: ${fresh.differing} of ${fresh.checked} differ from a fresh exiftool`,
+          );
+        }
+        results.throughput.push(...measured);
       } finally {
         for (const runner of runners) await runner.close();
       }

@@ -1,16 +1,24 @@
 // Files per second over many objects, four in flight (two per core) for
 // every contender, so network waits can overlap work: the engine's warm pool
 // of two workers; the ceiling, the same pool reading the local files (no S3
-// at all: the best any S3 reader can reach here); a new exiftool process per
-// file for the designs it replaces. Each run also says where the time went:
-// per file, the engine's own timing, and the CPU each side used.
+// at all: the best any S3 reader can reach here); warm-unisolated, two
+// `exiftool -stay_open` processes on the same local files, the speed of the
+// design before each object got a fresh ExifTool (what isolation costs); a
+// new exiftool process per file for the designs it replaces. Each run also
+// says where the time went: per file, the engine's own timing, and the CPU
+// each side used.
+import { basename } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { concurrencyLimit } from "../function/concurrency-limit";
 import { Extractor, splitKey, type ExtractionTiming } from "../function/extractor";
 import type { RangeReadOptions, S3ObjectRef } from "../function/ranges/s3-range-source";
 import type { Contender, ContenderName } from "./contenders/contender";
 import { cpuSince, cpuSnapshot, type CpuSplit } from "./cpu-time";
+import { jsonEntries } from "./exiftool-process";
 import { LocalFileSource } from "./local-file-source";
-import type { Corpus, PerFile, Throughput } from "./results";
+import { differingTags } from "./reference";
+import type { Corpus, FreshCheck, PerFile, Throughput } from "./results";
+import { StayOpenExiftool } from "./stay-open-exiftool";
 
 export const WORKERS = 2;
 export const CONCURRENCY = 4;
@@ -28,10 +36,18 @@ export interface Lane {
   s3Pid: number;
 }
 
+/** What a runner printed for one file, parsed only after the lane (off the clock). */
+export interface Printed {
+  path: string;
+  metadata(): Record<string, unknown>;
+}
+
 /** What a contender does with one file, and the pool it keeps between rounds. */
 export interface Runner {
   contender: ContenderName;
   means: PerFileMeans;
+  /** Each file's output in the lane's order, from runners whose processes outlive a file. */
+  printed?: Printed[];
   task(file: ThroughputFile): Promise<void>;
   close(): Promise<void>;
 }
@@ -131,12 +147,15 @@ export async function engineRunner(
 ): Promise<Runner> {
   const extractor = await warmExtractor(s3, lane, range);
   const means = new PerFileMeans();
+  const printed: Printed[] = [];
   return {
     contender: "engine",
     means,
-    async task({ ref }) {
-      const { timing, stats } = await extractor.extract(ref);
+    printed,
+    async task({ ref, path }) {
+      const { timing, stats, metadata } = await extractor.extract(ref);
       means.add(stats, timing);
+      printed.push({ path, metadata: () => metadata });
     },
     close: () => extractor.close(),
   };
@@ -150,9 +169,11 @@ export async function ceilingRunner(
 ): Promise<Runner> {
   const extractor = await warmExtractor(s3, lane, range);
   const means = new PerFileMeans();
+  const printed: Printed[] = [];
   return {
     contender: "ceiling",
     means,
+    printed,
     async task({ ref, path }) {
       const called = performance.now();
       const source = new LocalFileSource(path);
@@ -161,8 +182,14 @@ export async function ceilingRunner(
         await extractor.pool.run(async (worker) => {
           const leased = performance.now();
           timing.queuedMs = leased - called;
-          await worker.extract({ source, ...splitKey(ref), args: [], timeoutMs: 60_000 });
+          const { json } = await worker.extract({
+            source,
+            ...splitKey(ref),
+            args: [],
+            timeoutMs: 60_000,
+          });
           timing.workerMs = performance.now() - leased;
+          printed.push({ path, metadata: () => json?.value ?? {} });
         });
         means.add(source.stats, timing);
       } finally {
@@ -171,6 +198,69 @@ export async function ceilingRunner(
     },
     close: () => extractor.close(),
   };
+}
+
+/**
+ * The design before isolation, on local files: one warm `exiftool -stay_open`
+ * per worker, the ceiling's number of workers and files in flight, no fork per
+ * file and no S3. ExifTool reads the files itself, so no bytes are counted.
+ */
+export async function warmUnisolatedRunner(lane: Lane): Promise<Runner> {
+  const processes = Array.from({ length: WORKERS }, () => new StayOpenExiftool());
+  // warmed as the ceiling's workers are: one file each, untimed
+  await Promise.all(processes.map((p, i) => p.json(lane.files[i % lane.files.length].path)));
+  const idle = [...processes];
+  const limit = concurrencyLimit(WORKERS);
+  const means = new PerFileMeans();
+  const printed: Printed[] = [];
+  return {
+    contender: "warm-unisolated",
+    means,
+    printed,
+    async task({ path }) {
+      const called = performance.now();
+      await limit(async () => {
+        // the limit leaves at most WORKERS tasks here, so one is always idle
+        const exiftool = idle.pop()!;
+        const leased = performance.now();
+        try {
+          const text = await exiftool.json(path);
+          printed.push({ path, metadata: () => jsonEntries(text)[0] ?? {} });
+        } finally {
+          idle.push(exiftool);
+        }
+        const workerMs = performance.now() - leased;
+        means.add(
+          { requests: 0, bytesRead: 0 },
+          { queuedMs: leased - called, workerMs, s3WaitMs: 0 },
+        );
+      });
+    },
+    close: async () => {
+      await Promise.all(processes.map((p) => p.close()));
+    },
+  };
+}
+
+/**
+ * Each output of a lane against a fresh `exiftool -json FILE` of the same
+ * file: equal whatever came before in that process, or not.
+ */
+export async function checkAgainstFresh(
+  printed: readonly Printed[],
+  fresh: (path: string) => Promise<Record<string, unknown>>,
+): Promise<FreshCheck> {
+  const check: FreshCheck = { checked: printed.length, differing: 0, files: [] };
+  for (const { path, metadata } of printed) {
+    const tags = differingTags(metadata(), await fresh(path));
+    if (!tags.length) continue;
+    check.differing++;
+    const file = basename(path);
+    const seen = check.files.find((f) => f.file === file);
+    if (seen) seen.tags = [...new Set([...seen.tags, ...tags])].sort();
+    else check.files.push({ file, tags });
+  }
+  return check;
 }
 
 /** A design that starts a new exiftool per file: nothing to keep between files. */

@@ -1,8 +1,12 @@
 // What each design under test does with one S3 object, measured the same way.
 import type { S3ObjectRef } from "../../function/ranges/s3-range-source";
 
-/** ceiling: the engine's pool and worker reading local files (throughput only, see throughput.ts). */
-export type ContenderName = "engine" | "ceiling" | "stream" | "download";
+/**
+ * Throughput only (see throughput.ts): ceiling, the engine's pool and worker
+ * reading local files; warm-unisolated, one `exiftool -stay_open` per worker
+ * reading them, without isolation.
+ */
+export type ContenderName = "engine" | "ceiling" | "warm-unisolated" | "stream" | "download";
 
 export interface ContenderRun {
   metadata: Record<string, unknown>;

@@ -3,6 +3,8 @@
 import {
   bytes,
   CONTENDERS,
+  isolationCosts,
+  LOCAL_CONTENDERS,
   mib,
   percent,
   targets,
@@ -52,6 +54,13 @@ export function renderMarkdown(results: Results): string {
     "",
     THROUGHPUT_NOTE,
     "",
+    "## What isolation costs",
+    "",
+    isolationTable(results),
+    "",
+    ISOLATION_NOTE,
+    "",
+    ...freshChecks(results),
     "## Camera photos: GETs per photo",
     "",
     ...photoSection(results),
@@ -77,13 +86,69 @@ const METHOD = `- **engine**: this project's Extractor, one warm worker; the wor
 - **Equal**: the contender's JSON against \`exiftool -json FILE\` on the local copy with the contender's own options (\`-fast\` for stream), ignoring SourceFile, Directory, FileName, FileModifyDate, FileAccessDate, FileInodeChangeDate, FilePermissions.
 - **Touched**: the union of the byte ranges ExifTool reads when the same worker reads the local file: the floor for any reader.
 - **Peak RSS**: VmHWM of the process running ExifTool (/proc/PID/status): for the engine, the Perl worker after the extraction (start-up included); for stream and download, polled every 5 ms while exiftool ran. The Node side is not counted.
-- **Throughput**: the samples cycled, then the camera photos twice; engine with a pool of 2 warm workers (warmed before timing), ceiling with the same pool reading the local files, stream and download with a new process per file; all with 4 files in flight (the engine fetches an object's first range while its file waits for a worker). The S3 emulator and proxy run in a process of their own.
+- **Throughput**: the samples cycled, then the camera photos twice; engine with a pool of 2 warm workers (warmed before timing), ceiling with the same pool reading the local files, warm-unisolated with 2 warm \`exiftool -stay_open\` processes reading the local files (no fork per file: not isolated), stream and download with a new process per file; all with 4 files in flight (the engine fetches an object's first range while its file waits for a worker). The S3 emulator and proxy run in a process of their own.
 - **Photos**: each camera photo read alone by the engine with its size announced as its S3 event would; objects up to the whole-object size come in one GET.
 - **Cold start**: a new Node process loads dist/function/handler.js with the stack's function environment and AWS_LAMBDA_FUNCTION_NAME set (so the handler and the first worker are built at load, as in Lambda's init phase), then is invoked with one message for ExifTool.jpg until the result is stored.`;
 
 const THROUGHPUT_NOTE = `Per file: *queued* waits for a free worker, *worker* holds one (command sent to output complete), *S3 wait* is the part of it with a GET in flight; the rest of *worker* is ExifTool parsing and Node answering its reads. CPU per file is this Node process, the ExifTool processes, and the S3 emulator's process. With 2 workers, files/s ≈ 2000 / worker ms.`;
 
 const COST_NOTE = `Lambda GB-seconds = memory × seconds per object: for photos, 1 ÷ the photo lane's files/s (4 in flight on one instance); for large videos, the mean wall time of one 1 GiB QuickTime file read alone. GETs per object as measured (the stream design's 8 MiB ranges, the download's one GET). Not included, being the same for every design: the invocation ($0.20 per million requests, shared by a batch), the result's PUT, SQS. This machine's 2 cores are not a Lambda's ${MEMORY_MB} MB (about 0.6 vCPU): read the ratios, not the absolute dollars.`;
+
+const ISOLATION_NOTE = `Ceiling and warm-unisolated read the same local files with the same 2 workers and 4 files in flight. The ceiling is the engine's worker: a preloaded Perl parent forks a fresh ExifTool per object, which reads through Node. Warm-unisolated is the design before isolation: every file in one \`exiftool -stay_open\` process per worker, reading the file itself. Their ratio is what isolation costs on this machine, reads through Node included; warm-unisolated's output may depend on the files before it (below).`;
+
+function isolationTable(results: Results): string {
+  const rate = (value: number): string => (value ? value.toFixed(1) : "–");
+  const ratio = (value: number): string => (value ? `${value.toFixed(2)}×` : "–");
+  return table(
+    [
+      "Files",
+      "Engine",
+      "Ceiling",
+      "Warm-unisolated",
+      "Stream",
+      "Isolation: ceiling ÷ warm-unisolated",
+      "Engine ÷ ceiling",
+      "Engine ÷ warm-unisolated",
+      "Engine ÷ stream",
+    ],
+    isolationCosts(results).map((c) => [
+      `${c.corpus} (${c.files})`,
+      rate(c.engine),
+      rate(c.ceiling),
+      rate(c.warmUnisolated),
+      rate(c.stream),
+      ratio(c.isolation),
+      ratio(c.engineOfCeiling),
+      ratio(c.engineOfWarm),
+      ratio(c.engineOverStream),
+    ]),
+  );
+}
+
+/**
+ * Each lane's outputs, in the order they ran, against a fresh exiftool per
+ * file: a difference is a mismatch for the isolated contenders, and the
+ * expected price of sharing a process for warm-unisolated.
+ */
+function freshChecks(results: Results): string[] {
+  const checked = results.throughput.filter((t) => t.fresh);
+  if (!checked.length) return [];
+  return [
+    "Each lane's outputs, in the order they ran, against a fresh `exiftool -json FILE` of the same file:",
+    "",
+    ...checked.map(({ corpus, contender, fresh }) => {
+      const { checked: n, differing, files } = fresh!;
+      const label =
+        contender === "warm-unisolated"
+          ? "not isolated, output may depend on order (not counted as a mismatch)"
+          : "isolated";
+      const which = files.map((f) => `${f.file} (${f.tags.join(", ")})`).join("; ");
+      const verdict = contender !== "warm-unisolated" && differing ? "**mismatch**: " : "";
+      return `- ${corpus} ${contender}, ${label}: ${n - differing} of ${n} equal${differing ? `; ${verdict}${which}` : ""}`;
+    }),
+    "",
+  ];
+}
 
 function ms(value: number | undefined): string {
   return value === undefined ? "" : `${value.toFixed(1)} ms`;
@@ -114,8 +179,9 @@ function throughputTable(results: Results): string {
         t.contender,
         t.filesPerSecond.toFixed(1),
         top ? percent(t.filesPerSecond / top) : "",
-        t.contender === "ceiling" ? "(disk)" : t.perFile.requests.toFixed(2),
-        bytes(Math.round(t.perFile.bytesRead)),
+        LOCAL_CONTENDERS.includes(t.contender) ? "(disk)" : t.perFile.requests.toFixed(2),
+        // ExifTool -stay_open reads the file itself: nothing counts its bytes
+        t.contender === "warm-unisolated" ? "–" : bytes(Math.round(t.perFile.bytesRead)),
         ms(t.perFile.queuedMs),
         ms(t.perFile.workerMs),
         ms(t.perFile.s3WaitMs),
@@ -182,7 +248,7 @@ function coldStartSection(results: Results): string[] {
       ],
     ),
     "",
-    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation still pays for two first times: the SDK's first request (a new connection) and ExifTool's first parse, which loads and compiles the modules of the formats it meets (measured apart on the same object: first parse against second).",
+    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse, the first and the second alike, is a fresh child of the worker's parent, which preloads ExifTool's core only: the child loads and compiles the modules of the formats it meets, every object again.",
     "",
   ];
 }

@@ -2,7 +2,13 @@ import { expect } from "chai";
 import { renderMarkdown } from "../../bench/report/markdown";
 import { axisLabel, renderSvg } from "../../bench/report/svg";
 import { costRows } from "../../bench/report/cost";
-import { targets, type Results, type Row, type Throughput } from "../../bench/results";
+import {
+  isolationCosts,
+  targets,
+  type Results,
+  type Row,
+  type Throughput,
+} from "../../bench/results";
 
 const MiB = 1024 * 1024;
 
@@ -59,7 +65,12 @@ const results: Results = {
   ],
   throughput: [
     lane("samples", "engine", 40, 1),
-    lane("samples", "ceiling", 50, 3),
+    lane("samples", "ceiling", 50, 3, { checked: 50, differing: 0, files: [] }),
+    lane("samples", "warm-unisolated", 125, 0, {
+      checked: 50,
+      differing: 2,
+      files: [{ file: "AAC.aac", tags: ["Channels", "ProfileType"] }],
+    }),
     lane("samples", "stream", 10, 1),
     lane("photos", "engine", 20, 1.5),
     lane("photos", "download", 5, 1),
@@ -91,6 +102,7 @@ function lane(
   contender: Throughput["contender"],
   filesPerSecond: number,
   requests: number,
+  fresh?: Throughput["fresh"],
 ): Throughput {
   return {
     corpus,
@@ -99,6 +111,7 @@ function lane(
     filesPerSecond,
     cpuMsPerFile: { nodeMs: 2, exiftoolMs: 10, s3Ms: 1 },
     perFile: { requests, bytesRead: 10_000 },
+    ...(fresh ? { fresh } : {}),
   };
 }
 
@@ -137,6 +150,40 @@ describe("bench: targets and reports", () => {
     expect(markdown).to.contain("last bytes of 2 of the 3 photos");
     expect(markdown).to.contain(
       "| 40.0 ms | 120.0 ms | 80.0 ms | 240.0 ms | 150.0 ms | 90.0 ms | 10.0 ms |",
+    );
+  });
+
+  it("works out what isolation costs per lane, and leaves out what a lane did not run", () => {
+    const [samples, photos] = isolationCosts(results);
+    expect(samples.corpus).to.equal("samples");
+    expect(samples.isolation).to.equal(50 / 125);
+    expect(samples.engineOfCeiling).to.equal(40 / 50);
+    expect(samples.engineOfWarm).to.equal(40 / 125);
+    expect(samples.engineOverStream).to.equal(4);
+    expect(photos.corpus).to.equal("photos");
+    expect(photos.isolation).to.equal(0);
+    expect(photos.engineOverStream).to.equal(0);
+  });
+
+  it("reports isolation's cost, and warm-unisolated's order-dependent outputs apart from mismatches", () => {
+    const markdown = renderMarkdown(results);
+    expect(markdown).to.contain(
+      "| samples (50) | 40.0 | 50.0 | 125.0 | 10.0 | 0.40× | 0.80× | 0.32× | 4.00× |",
+    );
+    expect(markdown).to.contain("| photos (50) | 20.0 | – | – | – | – | – | – | – |");
+    expect(markdown).to.contain("| samples (50) | warm-unisolated | 125.0 | 250.0% | (disk) | – |");
+    expect(markdown).to.contain(
+      "- samples warm-unisolated, not isolated, output may depend on order (not counted as a mismatch): 48 of 50 equal; AAC.aac (Channels, ProfileType)",
+    );
+    expect(markdown).to.contain("- samples ceiling, isolated: 50 of 50 equal\n");
+    expect(markdown).not.to.contain("**mismatch**");
+    const ceilingDiffers = lane("samples", "ceiling", 50, 3, {
+      checked: 50,
+      differing: 1,
+      files: [{ file: "XMP.xml", tags: ["Composite:AutoFocus"] }],
+    });
+    expect(renderMarkdown({ ...results, throughput: [ceilingDiffers] })).to.contain(
+      "- samples ceiling, isolated: 49 of 50 equal; **mismatch**: XMP.xml (Composite:AutoFocus)",
     );
   });
 
