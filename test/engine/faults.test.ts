@@ -150,6 +150,14 @@ describe("engine faults", function () {
     expect(extractor.pool.spawned).to.equal(1);
   });
 
+  it("runs Perl in a process group of its own, so a terminal's Ctrl-C reaches only Node", async () => {
+    const pid = await extractor.pool.run(async (worker) => worker.pid);
+    const group = (id: number | string): string =>
+      readFileSync(`/proc/${id}/stat`, "utf8").split(") ")[1]!.split(" ")[2]!;
+    expect(group(pid)).to.equal(String(pid));
+    expect(group(pid)).to.not.equal(group("self"));
+  });
+
   it("never hands out a worker that died while idle", async () => {
     const pid = await extractor.pool.run(async (worker) => worker.pid);
     process.kill(pid, "SIGKILL");
