@@ -18,6 +18,7 @@ import { MarkedOutput } from "./marked-output";
 import {
   FrameReader,
   decodeChildReport,
+  decodeResync,
   decodeReadRequest,
   encodeFrame,
   encodeObjectInfo,
@@ -261,6 +262,13 @@ export class ExifToolWorker {
    */
   private onFrame(frame: Frame, replies: Writable): void {
     const job = this.pending?.job;
+    if (frame.type === "S") {
+      // the child has ended: nothing more for it, then the token that says so
+      const { id, token } = decodeResync(frame.payload);
+      if (job?.id === id) job.repliesClosed = true;
+      replies.write(encodeFrame("S", token));
+      return;
+    }
     if (frame.type === "P" || frame.type === "X") {
       const report = decodeChildReport(frame.payload);
       if (job?.id !== report.id) return;
@@ -269,14 +277,13 @@ export class ExifToolWorker {
       this.settleIfFinished();
       return;
     }
+    // an answer that comes after its child was given up on, or has ended, is dropped
     const reply = (type: string, payload: Buffer): void => {
-      if (this.currentState !== "exited") replies.write(encodeFrame(type, payload));
+      if (this.currentState === "exited" || job?.abandoned || job?.repliesClosed) return;
+      replies.write(encodeFrame(type, payload));
     };
-    if (!job || job.abandoned) {
-      // a request from a child whose job was given up on: it is being killed
-      reply("E", Buffer.from("no extraction is running"));
-      return;
-    }
+    // a request from a child whose job was given up on: it is being killed
+    if (!job || job.abandoned) return;
     job.requests = job.requests.then(() => this.answer(job, frame, reply));
   }
 

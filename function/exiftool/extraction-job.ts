@@ -25,6 +25,8 @@ export class ExtractionJob {
   sourceError?: unknown;
   /** The child's side-channel requests, answered in order. */
   requests: Promise<void> = Promise.resolve();
+  /** The child has ended (the parent asked to resynchronise): no more replies for it. */
+  repliesClosed = false;
   /** Given up on (deadline): its caller has its answer, the worker only waits for its end. */
   abandoned = false;
 

@@ -60,3 +60,8 @@ export function encodeObjectInfo(
 export function decodeChildReport(payload: Buffer): { id: number; value: number } {
   return { id: payload.readUInt32BE(0), value: payload.readUInt32BE(4) };
 }
+
+/** 'S' payload: u32 command id, then the token Node echoes back as an 'S' frame. */
+export function decodeResync(payload: Buffer): { id: number; token: Buffer } {
+  return { id: payload.readUInt32BE(0), token: payload.subarray(4) };
+}

@@ -178,10 +178,34 @@ sub read_command {
     return ();
 }
 
+# After each child, whatever Node may still send for it (an answer that came
+# after the child died or was killed, or the rest of a long reply it was
+# reading) must not reach the next child. The parent asks Node to mark the end
+# of that job's replies with a random token, and discards everything on fd 3
+# up to the token: no file can predict it.
+open(my $urandom, '<', '/dev/urandom') or die "worker: cannot open /dev/urandom: $!\n";
+binmode $urandom;
+
+sub resync {
+    my ($id) = @_;
+    my $token = '';
+    read($urandom, $token, 16) == 16 or die "worker: cannot read /dev/urandom: $!\n";
+    send_frame('S', pack('N', $id) . $token);
+    my $mark = pack('a1 N', 'S', length $token) . $token;
+    my $seen = '';
+    while (1) {
+        my $n = sysread($replies, $seen, 65536, length $seen);
+        die "worker: side channel closed\n" unless $n;
+        return if index($seen, $mark) >= 0;
+        $seen = substr($seen, -(length($mark) - 1));
+    }
+}
+
 sub run_child {
     my (@args) = @_;
     # the parent's buffered stdin holds later commands: not this child's
     open(STDIN, '<', '/dev/null');
+    close $urandom;
     $0 = $exiftool;
     @ARGV = @args;
     RunExifTool();
@@ -203,7 +227,9 @@ while (my ($id, @args) = read_command()) {
         # Node kills this pid, not the parent, when the object's deadline passes
         send_frame('P', pack('N N', $id, $pid));
         waitpid($pid, 0);
-        send_frame('X', pack('N N', $id, $?));
+        my $status = $?;
+        resync($id);
+        send_frame('X', pack('N N', $id, $status));
     }
     # a leading newline keeps the marker at a line start even when a child
     # died in the middle of a line; Node drops it

@@ -11,7 +11,7 @@ import { workerEnvironment } from "../../function/exiftool/worker-environment";
 import { Extractor } from "../../function/extractor";
 import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
 import { S3ReadError } from "../../function/ranges/s3-errors";
-import { pngZtxtBomb } from "../../samples/hostile";
+import { pngZtxtBomb, tiffOneHugeTag } from "../../samples/hostile";
 import { CORPUS_DIR, quickTime } from "../../samples/synthetic";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
@@ -127,6 +127,21 @@ describe("engine faults", function () {
     expect(extractor.pool.spawned).to.equal(1);
   });
 
+  it("lets no late answer for a given-up child reach the next object", async () => {
+    await extractor.exiftoolVersion();
+    for (let round = 0; round < 3; round++) {
+      const late = sourceThat(
+        () => new Promise<Buffer>((resolve) => setTimeout(() => resolve(sample), 400)),
+      );
+      const error = await failureOf(extractor, late, 200);
+      expect((error as WorkerError).kind).to.equal("Timeout");
+      await expectStillWorks();
+      // the late answer arrives while the next object is being read
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(extractor.pool.spawned).to.equal(1);
+  });
+
   it("loses only the one child when a child crashes, and the worker serves the next object", async () => {
     await extractor.exiftoolVersion();
     const error = await rejection(
@@ -185,6 +200,37 @@ describe("engine faults", function () {
       // the parent under the same limit is untouched: the next object uses it
       const { metadata } = await capped.extract({ bucket: "faults", key: "good.jpg" });
       expect(metadata.Artist).to.equal("Phil Harvey");
+      expect(capped.pool.spawned).to.equal(1);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("serves the next object right after a child died in the middle of a long reply", async () => {
+    const tiff = tiffOneHugeTag(256 * 1024 * 1024);
+    const header = [...tiff.chunks()][0]!;
+    // the object's bytes, made on demand: its one tag is 256 MiB of "A"
+    const huge: ByteSource = {
+      stats: { bytesRead: 0, requests: 0 },
+      open: async () => ({ size: tiff.size, lastModified: new Date() }),
+      read: async (offset, length) => {
+        const bytes = Buffer.alloc(Math.min(length, tiff.size - offset), 0x41);
+        if (offset < header.length) header.copy(bytes, 0, offset);
+        return bytes;
+      },
+    };
+    const capped = new Extractor({
+      s3: local.s3,
+      workers: 1,
+      maxWorkerMemoryBytes: 160 * 1024 * 1024,
+    });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const error = await failureOf(capped, huge);
+        expect((error as WorkerError).kind).to.equal("MemoryExceeded");
+        const { metadata } = await capped.extract({ bucket: "faults", key: "good.jpg" });
+        expect(metadata.Artist).to.equal("Phil Harvey");
+      }
       expect(capped.pool.spawned).to.equal(1);
     } finally {
       await capped.close();
