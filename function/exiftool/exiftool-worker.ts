@@ -110,6 +110,8 @@ export class ExifToolWorker {
     stderr: new MarkedOutput(Buffer.from("\n{ready0}\n")),
   };
   private stderrTail = "";
+  /** Set by start(): called once the parent has said it is ready. */
+  private onReady?: () => void;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -230,11 +232,9 @@ export class ExifToolWorker {
   }
 
   /** What the worker wrote to stderr outside of any command, most recent last. */
-  errors(): string {
+  private errors(): string {
     return (this.startup.stderr.text() + this.stderrTail).trim().slice(-2000);
   }
-
-  private onReady?: () => void;
 
   /** The deadline passed: answer the caller now, kill the child, and wait for the parent to report it. */
   private giveUp(job: ExtractionJob): void {
