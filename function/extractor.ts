@@ -119,6 +119,10 @@ export class Extractor {
         }
       });
       if (output.sourceError !== undefined || !output.json) {
+        // a read cut off by the object's own deadline is the deadline's failure
+        if (abort.signal.aborted) {
+          throw new WorkerError("Timeout", `extraction exceeded its ${timeoutMs} ms deadline`);
+        }
         throw classifyS3Error(output.sourceError, source.uri);
       }
       const json = output.json.withSourceFile(OBJECT_PATH, source.uri);

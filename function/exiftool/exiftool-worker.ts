@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import type { ObjectInfo } from "../ranges/byte-source";
 import { ExifToolJson } from "./exiftool-json";
-import { ExtractionJob, type ExtractJob } from "./extraction-job";
+import { ExtractionJob, MAX_OUTPUT_BYTES, type ExtractJob } from "./extraction-job";
 import { exiftoolPath, missingPerlMessage, perlPath, workerScriptPath } from "./locate";
 import { MarkedOutput } from "./marked-output";
 import {
@@ -34,11 +34,17 @@ export const OBJECT_PATH = "/dev/null/s3-object";
 export type WorkerState = "starting" | "idle" | "busy" | "exiting" | "exited";
 
 export type WorkerFailureKind =
-  "WorkerStartFailed" | "WorkerCrashed" | "Timeout" | "MemoryExceeded" | "CommandRejected";
+  | "WorkerStartFailed"
+  | "WorkerCrashed"
+  | "Timeout"
+  | "MemoryExceeded"
+  | "CommandRejected"
+  | "OutputTooLarge";
 
 /**
  * The worker, not the object, failed. Worth a retry, except when exiftool
- * itself rejected the command: the same options would be rejected again.
+ * itself rejected the command (the same options would be rejected again) or
+ * printed more than Node keeps (the same file would print as much again).
  */
 export class WorkerError extends Error {
   override readonly name = "WorkerError";
@@ -49,7 +55,7 @@ export class WorkerError extends Error {
     message: string,
   ) {
     super(message);
-    this.retryable = kind !== "CommandRejected";
+    this.retryable = kind !== "CommandRejected" && kind !== "OutputTooLarge";
   }
 }
 
@@ -94,6 +100,8 @@ const START_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 5_000;
 /** The most one side-channel read may ask for: worker.pl's MAX_REQUEST. */
 const MAX_READ_REQUEST_BYTES = 1 << 20;
+/** worker.pl's wait status for a child it could not fork. */
+const FORK_FAILED = 0xffffffff;
 /** The shell's exit code for a command it cannot find. */
 const NOT_FOUND_EXIT = 127;
 
@@ -154,6 +162,19 @@ export class ExifToolWorker {
         reject(new WorkerError("WorkerStartFailed", (error as Error).message));
         return;
       }
+      const startError = (error: NodeJS.ErrnoException): WorkerError =>
+        new WorkerError(
+          "WorkerStartFailed",
+          error.code === "ENOENT"
+            ? missingPerlMessage(perl)
+            : `cannot start ${command}: ${error.message}`,
+        );
+      // no process (ENOENT, EMFILE, EAGAIN): its "error" event says why, and
+      // there is nothing to build a worker on, nor to signal
+      if (child.pid === undefined || !child.stdio[3] || !child.stdio[4]) {
+        child.once("error", (error: NodeJS.ErrnoException) => reject(startError(error)));
+        return;
+      }
       const worker = new ExifToolWorker(child, options);
       const fail = (message: string): void => {
         clearTimeout(timer);
@@ -165,13 +186,7 @@ export class ExifToolWorker {
           fail(`ExifTool worker did not answer within ${START_TIMEOUT_MS} ms: ${worker.errors()}`),
         START_TIMEOUT_MS,
       );
-      child.on("error", (error: NodeJS.ErrnoException) =>
-        fail(
-          error.code === "ENOENT"
-            ? missingPerlMessage(perl)
-            : `cannot start ${command}: ${error.message}`,
-        ),
-      );
+      child.on("error", (error: NodeJS.ErrnoException) => fail(startError(error).message));
       child.on("exit", (code, signal) => {
         if (worker.currentState === "starting") {
           fail(
@@ -207,7 +222,14 @@ export class ExifToolWorker {
     this.currentState = "busy";
     this.commands++;
     return new Promise<ExtractOutput>((resolve, reject) => {
-      const timer = setTimeout(() => this.giveUp(job), spec.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.giveUp(
+            job,
+            new WorkerError("Timeout", `extraction exceeded its ${spec.timeoutMs} ms deadline`),
+          ),
+        spec.timeoutMs,
+      );
       this.pending = { job, resolve, reject, timer };
       this.child.stdin!.write(job.commandLines(OBJECT_PATH));
     });
@@ -236,8 +258,8 @@ export class ExifToolWorker {
     return (this.startup.stderr.text() + this.stderrTail).trim().slice(-2000);
   }
 
-  /** The deadline passed: answer the caller now, kill the child, and wait for the parent to report it. */
-  private giveUp(job: ExtractionJob): void {
+  /** Answers the caller with `error` now, kills the child, and waits for the parent to report it. */
+  private giveUp(job: ExtractionJob, error: WorkerError): void {
     const pending = this.pending;
     if (!pending || pending.job !== job) return;
     job.abandoned = true;
@@ -246,9 +268,8 @@ export class ExifToolWorker {
       promise: new Promise((resolve) => (resolveDrained = resolve)),
       resolve: resolveDrained,
     };
-    pending.reject(
-      new WorkerError("Timeout", `extraction exceeded its ${job.spec.timeoutMs} ms deadline`),
-    );
+    clearTimeout(pending.timer);
+    pending.reject(error);
     if (job.childPid) signalProcess(job.childPid);
     else this.kill();
     // a parent that does not report its child's end is wedged: replace it
@@ -284,6 +305,7 @@ export class ExifToolWorker {
     };
     // a request from a child whose job was given up on: it is being killed
     if (!job || job.abandoned) return;
+    job.readObject = true;
     job.requests = job.requests.then(() => this.answer(job, frame, reply));
   }
 
@@ -340,6 +362,15 @@ export class ExifToolWorker {
       return;
     }
     job[stream].push(chunk);
+    if (stream === "stdout" && job.stdout.overflowed && !job.abandoned) {
+      this.giveUp(
+        job,
+        new WorkerError(
+          "OutputTooLarge",
+          `ExifTool printed more than ${MAX_OUTPUT_BYTES} bytes of JSON for this object`,
+        ),
+      );
+    }
     this.settleIfFinished();
   }
 
@@ -370,7 +401,7 @@ export class ExifToolWorker {
       }
     } catch (error) {
       if (job.sourceError === undefined) {
-        pending.reject(childFailure(job.waitStatus!, stdout, stderr, error as Error));
+        pending.reject(childFailure(job, stdout, stderr, error as Error));
         return;
       }
     }
@@ -399,13 +430,16 @@ export class ExifToolWorker {
 
 /** What a child that printed no usable JSON means, from how it ended and what it said. */
 function childFailure(
-  waitStatus: number,
+  job: ExtractionJob,
   stdout: string,
   stderr: string,
   parseError: Error,
 ): WorkerError {
-  const signal = waitStatus & 0x7f;
-  const code = waitStatus >> 8;
+  if (job.waitStatus === FORK_FAILED) {
+    return new WorkerError("WorkerCrashed", `the worker could not fork a child: ${stderr}`);
+  }
+  const signal = job.waitStatus! & 0x7f;
+  const code = job.waitStatus! >> 8;
   const said = stderr || stdout.trim().slice(0, 500);
   if (/Out of memory/.test(stderr)) {
     return new WorkerError(
@@ -417,7 +451,7 @@ function childFailure(
     return new WorkerError("WorkerCrashed", `ExifTool was killed by signal ${signal}: ${said}`);
   }
   // exiftool refuses a bad option with a message and exit code 1, before reading the file
-  if (code === 1 && !stdout.trim() && stderr) {
+  if (code === 1 && !job.readObject && !stdout.trim() && stderr) {
     return new WorkerError("CommandRejected", `exiftool rejected the command: ${stderr}`);
   }
   return new WorkerError(
@@ -437,7 +471,9 @@ function launchCommand(perl: string, args: string[], maxMemoryBytes?: number): [
   return ["/bin/sh", ["-c", 'ulimit -v "$1" && shift && exec "$@"', "sh", kib, perl, ...args]];
 }
 
+/** Kills a worker's process group (its parent leads it). A pid of 0 or less is never signalled: kill(-1) would reach every process of the user. */
 function signalGroup(pid: number): void {
+  if (!(pid > 0)) return;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {
@@ -446,6 +482,7 @@ function signalGroup(pid: number): void {
 }
 
 function signalProcess(pid: number): void {
+  if (!(pid > 0)) return;
   try {
     process.kill(pid, "SIGKILL");
   } catch {

@@ -13,6 +13,16 @@ export interface ExtractJob {
   timeoutMs: number;
 }
 
+/**
+ * The most of one object's JSON Node keeps. Parsing and storing it takes a
+ * few copies, with one job per worker at once, inside Node's memory share;
+ * a file that makes ExifTool print more (a zTXt that inflates to megabytes
+ * of text, say) fails as OutputTooLarge instead.
+ */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** Warnings and errors: the start says what went wrong. */
+const MAX_STDERR_BYTES = 64 * 1024;
+
 export class ExtractionJob {
   readonly stdout: MarkedOutput;
   readonly stderr: MarkedOutput;
@@ -27,7 +37,9 @@ export class ExtractionJob {
   requests: Promise<void> = Promise.resolve();
   /** The child has ended (the parent asked to resynchronise): no more replies for it. */
   repliesClosed = false;
-  /** Given up on (deadline): its caller has its answer, the worker only waits for its end. */
+  /** The child read the object (asked for its description or bytes): exiftool took the command. */
+  readObject = false;
+  /** Given up on (deadline, too much output): its caller has its answer, the worker only waits for its end. */
   abandoned = false;
 
   constructor(
@@ -35,8 +47,8 @@ export class ExtractionJob {
     readonly spec: ExtractJob,
   ) {
     const marker = Buffer.from(`\n{ready${id}}\n`);
-    this.stdout = new MarkedOutput(marker);
-    this.stderr = new MarkedOutput(marker);
+    this.stdout = new MarkedOutput(marker, MAX_OUTPUT_BYTES);
+    this.stderr = new MarkedOutput(marker, MAX_STDERR_BYTES);
     this.info = spec.source.open();
     // an open failure is reported through the side channel, not as a rejection here
     this.info.catch((error: unknown) => (this.sourceError ??= error));

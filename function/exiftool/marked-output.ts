@@ -10,8 +10,13 @@ export class MarkedOutput {
   private length = 0;
   private tail: Buffer = Buffer.alloc(0);
   private result?: Buffer;
+  /** More than `limit` bytes came: those past it were not kept. */
+  overflowed = false;
 
-  constructor(private readonly marker: Buffer) {}
+  constructor(
+    private readonly marker: Buffer,
+    private readonly limit = Infinity,
+  ) {}
 
   get done(): boolean {
     return this.result !== undefined;
@@ -22,11 +27,15 @@ export class MarkedOutput {
     if (this.result) return true;
     const window = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
     const windowStart = this.length - this.tail.length;
-    this.parts.push(chunk);
-    this.length += chunk.length;
     const at = window.indexOf(this.marker);
+    const end = at >= 0 ? windowStart + at : this.length + chunk.length;
+    // what is kept stays within the limit, whatever a child prints
+    const room = Math.max(0, this.limit - this.length);
+    if (end - this.length > room) this.overflowed = true;
+    this.parts.push(chunk.subarray(0, Math.min(chunk.length, room)));
+    this.length += chunk.length;
     if (at >= 0) {
-      this.result = Buffer.concat(this.parts).subarray(0, windowStart + at);
+      this.result = Buffer.concat(this.parts).subarray(0, Math.min(end, this.limit));
       return true;
     }
     // a marker wholly inside the window was found already

@@ -206,6 +206,8 @@ sub run_child {
     # the parent's buffered stdin holds later commands: not this child's
     open(STDIN, '<', '/dev/null');
     close $urandom;
+    # block-buffered, as in a new exiftool process (the parent flushes each line)
+    { my $old = select STDOUT; $| = 0; select $old; }
     $0 = $exiftool;
     @ARGV = @args;
     RunExifTool();

@@ -237,6 +237,20 @@ describe("engine faults", function () {
     }
   });
 
+  it("fails an object whose JSON passes Node's limit as OutputTooLarge, not retried, and keeps the worker", async () => {
+    const text = Buffer.concat([...pngZtxtBomb(24 * 1024 * 1024).chunks()]);
+    const inflating: ByteSource = {
+      stats: { bytesRead: 0, requests: 0 },
+      open: async () => ({ size: text.length, lastModified: new Date() }),
+      read: async (offset, length) => text.subarray(offset, offset + length),
+    };
+    const error = await failureOf(extractor, inflating);
+    expect((error as WorkerError).kind).to.equal("OutputTooLarge");
+    expect((error as WorkerError).retryable).to.equal(false);
+    await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(1);
+  });
+
   it("gives ExifTool's own Error for zero-byte, truncated and random-byte objects", async () => {
     await local.put("faults", "empty.jpg", Buffer.alloc(0));
     await local.put("faults", "truncated.jpg", sample.subarray(0, 700));
@@ -353,7 +367,14 @@ describe("engine faults", function () {
       env: { ...process.env, PERL_PATH: "/nonexistent/perl" },
     });
     try {
-      // two at once on a pool of one: the second must get the error too, not wait forever
+      // two at once on a pool of one: the second must get the error too, not wait forever;
+      // and with no process there is nothing to signal (kill(-1) would reach every process)
+      const signalled: number[] = [];
+      const kill = process.kill;
+      process.kill = ((pid: number, signal?: string | number) => {
+        signalled.push(pid);
+        return kill.call(process, pid, signal);
+      }) as typeof process.kill;
       const errors = await Promise.all([
         rejection(broken.extract({ bucket: "faults", key: "good.jpg" })),
         rejection(broken.extract({ bucket: "faults", key: "good.jpg" })),
@@ -362,6 +383,8 @@ describe("engine faults", function () {
         expect((error as WorkerError).kind).to.equal("WorkerStartFailed");
         expect(error.message).to.match(/Perl not found.*apt-get install perl.*PERL_PATH/);
       }
+      process.kill = kill;
+      expect(signalled).to.deep.equal([]);
     } finally {
       await broken.close();
     }

@@ -33,3 +33,20 @@ describe("exiftool output collection", () => {
     expect(output.text()).to.equal("x\n{ready4}\n");
   });
 });
+
+describe("exiftool output collection, bounded", () => {
+  it("keeps at most its limit, says it overflowed, and still finds the marker", () => {
+    const output = new MarkedOutput(Buffer.from("\n{ready7}\n"), 10);
+    expect(output.push(Buffer.from("0123456789abcdef"))).to.equal(false);
+    expect(output.overflowed).to.equal(true);
+    expect(output.push(Buffer.from("ghij\n{ready7}\n"))).to.equal(true);
+    expect(output.text()).to.equal("0123456789");
+  });
+
+  it("does not count the marker against the limit", () => {
+    const output = new MarkedOutput(Buffer.from("\n{ready7}\n"), 4);
+    expect(output.push(Buffer.from("abcd\n{ready7}\n"))).to.equal(true);
+    expect(output.overflowed).to.equal(false);
+    expect(output.text()).to.equal("abcd");
+  });
+});
