@@ -4,7 +4,8 @@
 // (SourceFile, Directory, FileModifyDate, FileAccessDate, FileInodeChangeDate,
 // FilePermissions). Files go through one warm worker in sorted and in
 // reversed order, and in sequences known to leave state behind in a single
-// ExifTool process, so no result may depend on what was parsed before it.
+// ExifTool process, so no result may depend on what was parsed before it;
+// damaged copies (cut short, bytes inverted) take ExifTool's error paths.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,24 @@ import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { requirePerlModules } from "../support/perl-modules";
 
 const samples = readdirSync(CORPUS_DIR).sort();
+
+/** Damaged copies, as uploads can be: cut short, and with bytes inverted (deterministic). */
+function mutated(names: string[], files: Map<string, Buffer>): Map<string, Buffer> {
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const copies = new Map<string, Buffer>();
+  for (const name of names) {
+    const data = files.get(name)!;
+    copies.set(
+      `cut-${name}`,
+      data.subarray(0, Math.max(1, Math.floor(data.length * (0.3 + 0.5 * random())))),
+    );
+    const flipped = Buffer.from(data);
+    for (let i = 0; i < 8; i++) flipped[Math.floor(random() * flipped.length)]! ^= 0xff;
+    copies.set(`flip-${name}`, flipped);
+  }
+  return copies;
+}
 const POISON_BPG = "poison-rXYZ.bpg";
 
 describe("engine output equals a fresh exiftool -json FILE of each file alone", function () {
@@ -31,6 +50,12 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
     requirePerlModules();
     for (const name of samples) files.set(name, readFileSync(join(CORPUS_DIR, name)));
     files.set(POISON_BPG, bpgWithIcc(iccWithUnsupportedRxyz(files.get("ICC_Profile.icc")!)));
+    for (const [name, body] of mutated(
+      samples.filter((_, i) => i % 3 === 0),
+      files,
+    )) {
+      files.set(name, body);
+    }
     local = await startLocalS3(["corpus"]);
     for (const [name, body] of files) await local.put("corpus", name, body);
     // the reference reads the same bytes under the same names from local disk
@@ -93,6 +118,13 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
       });
     }
   }
+
+  it("matches for truncated and bit-flipped samples, ExifTool's error paths included", async () => {
+    const names = [...files.keys()].filter((name) => /^(cut|flip)-/.test(name));
+    expect(names.length).to.be.greaterThan(100);
+    const found = await mismatches(names, []);
+    expect(found, found.join("\n")).to.deep.equal([]);
+  });
 
   // Each pair leaves state behind in one ExifTool process: the first file
   // changes what the second prints (shown below with plain exiftool).
