@@ -140,25 +140,48 @@ async function warmExtractor(
   return extractor;
 }
 
+/** What one file cost a runner, and what it printed. */
+interface Measured {
+  stats: { requests: number; bytesRead: number };
+  timing: ExtractionTiming;
+  metadata: () => Record<string, unknown>;
+}
+
+/** A runner that records each file's cost and output as `measure` reports them. */
+function recordingRunner(
+  contender: ContenderName,
+  measure: (file: ThroughputFile) => Promise<Measured>,
+  close: () => Promise<void>,
+): Runner {
+  const means = new PerFileMeans();
+  const printed: Printed[] = [];
+  return {
+    contender,
+    means,
+    printed,
+    async task(file) {
+      const { stats, timing, metadata } = await measure(file);
+      means.add(stats, timing);
+      printed.push({ path: file.path, metadata });
+    },
+    close,
+  };
+}
+
 export async function engineRunner(
   s3: S3Client,
   lane: Lane,
   range: Partial<RangeReadOptions> = {},
 ): Promise<Runner> {
   const extractor = await warmExtractor(s3, lane, range);
-  const means = new PerFileMeans();
-  const printed: Printed[] = [];
-  return {
-    contender: "engine",
-    means,
-    printed,
-    async task({ ref, path }) {
+  return recordingRunner(
+    "engine",
+    async ({ ref }) => {
       const { timing, stats, metadata } = await extractor.extract(ref);
-      means.add(stats, timing);
-      printed.push({ path, metadata: () => metadata });
+      return { stats, timing, metadata: () => metadata };
     },
-    close: () => extractor.close(),
-  };
+    () => extractor.close(),
+  );
 }
 
 /** The engine's pool and worker code on local files: what the engine would do with a free S3. */
@@ -168,36 +191,32 @@ export async function ceilingRunner(
   range: Partial<RangeReadOptions> = {},
 ): Promise<Runner> {
   const extractor = await warmExtractor(s3, lane, range);
-  const means = new PerFileMeans();
-  const printed: Printed[] = [];
-  return {
-    contender: "ceiling",
-    means,
-    printed,
-    async task({ ref, path }) {
+  return recordingRunner(
+    "ceiling",
+    async ({ ref, path }) => {
       const called = performance.now();
       const source = new LocalFileSource(path);
       try {
         const timing = { queuedMs: 0, workerMs: 0, s3WaitMs: 0 };
-        await extractor.pool.run(async (worker) => {
+        const { json } = await extractor.pool.run(async (worker) => {
           const leased = performance.now();
           timing.queuedMs = leased - called;
-          const { json } = await worker.extract({
+          const output = await worker.extract({
             source,
             ...splitKey(ref),
             args: [],
             timeoutMs: 60_000,
           });
           timing.workerMs = performance.now() - leased;
-          printed.push({ path, metadata: () => json?.value ?? {} });
+          return output;
         });
-        means.add(source.stats, timing);
+        return { stats: source.stats, timing, metadata: () => json?.value ?? {} };
       } finally {
         await source.close();
       }
     },
-    close: () => extractor.close(),
-  };
+    () => extractor.close(),
+  );
 }
 
 /**
@@ -211,35 +230,35 @@ export async function warmUnisolatedRunner(lane: Lane): Promise<Runner> {
   await Promise.all(processes.map((p, i) => p.json(lane.files[i % lane.files.length].path)));
   const idle = [...processes];
   const limit = concurrencyLimit(WORKERS);
-  const means = new PerFileMeans();
-  const printed: Printed[] = [];
-  return {
-    contender: "warm-unisolated",
-    means,
-    printed,
-    async task({ path }) {
+  return recordingRunner(
+    "warm-unisolated",
+    async ({ path }) => {
       const called = performance.now();
-      await limit(async () => {
+      return limit(async () => {
         // the limit leaves at most WORKERS tasks here, so one is always idle
         const exiftool = idle.pop()!;
         const leased = performance.now();
         try {
           const text = await exiftool.json(path);
-          printed.push({ path, metadata: () => jsonEntries(text)[0] ?? {} });
+          const timing = {
+            queuedMs: leased - called,
+            workerMs: performance.now() - leased,
+            s3WaitMs: 0,
+          };
+          return {
+            stats: { requests: 0, bytesRead: 0 },
+            timing,
+            metadata: () => jsonEntries(text)[0] ?? {},
+          };
         } finally {
           idle.push(exiftool);
         }
-        const workerMs = performance.now() - leased;
-        means.add(
-          { requests: 0, bytesRead: 0 },
-          { queuedMs: leased - called, workerMs, s3WaitMs: 0 },
-        );
       });
     },
-    close: async () => {
+    async () => {
       await Promise.all(processes.map((p) => p.close()));
     },
-  };
+  );
 }
 
 /**

@@ -4,27 +4,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backfillPrefix } from "./backfill-contract";
+import { serviceTrust } from "./service-trust";
 
 export interface BatchOperationsAccess {
   functionArn: string;
   resultsBucketArn: string;
   resultsPrefix: string;
   accountId: string;
-}
-
-/** Only S3 Batch Operations, and only for jobs of this account (confused deputy). */
-export function batchOperationsTrust(accountId: string): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "batchoperations.s3.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
 }
 
 /** The least-privilege policy; pure so tests can inspect it directly. */
@@ -76,7 +62,12 @@ export class BatchOperationsRole extends pulumi.ComponentResource {
 
     this.role = new aws.iam.Role(
       name,
-      { assumeRolePolicy: access.apply((a) => JSON.stringify(batchOperationsTrust(a.accountId))) },
+      {
+        // only S3 Batch Operations, and only for jobs of this account
+        assumeRolePolicy: access.apply((a) =>
+          serviceTrust("batchoperations.s3.amazonaws.com", a.accountId),
+        ),
+      },
       { parent: this },
     );
     const policy = new aws.iam.RolePolicy(

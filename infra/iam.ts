@@ -2,6 +2,7 @@
 // scoped to a resource this stack owns or names in its config.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrust } from "./service-trust";
 
 /** The ARNs and key prefixes the function may touch, resolved. */
 export interface FunctionAccess {
@@ -89,16 +90,7 @@ export class FunctionRole extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "lambda.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrust("lambda.amazonaws.com"),
       },
       { parent: this },
     );

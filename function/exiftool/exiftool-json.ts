@@ -22,11 +22,14 @@ export class ExifToolJson {
     const printed = `"SourceFile": ${JSON.stringify(from)}`;
     const at = this.text.indexOf(printed);
     if (at < 0) throw new Error(`exiftool's JSON has no SourceFile ${JSON.stringify(from)}`);
-    return new ExifToolJson(
+    const json = new ExifToolJson(
       this.text.slice(0, at) +
         `"SourceFile": ${JSON.stringify(uri)}` +
         this.text.slice(at + printed.length),
     );
+    // the text was parsed already: the same object, SourceFile replaced in place
+    if (this.parsed) json.parsed = { ...this.parsed, SourceFile: uri };
+    return json;
   }
 
   /**

@@ -2,6 +2,7 @@
 // its own role: the arm64 Linux image, the buildspec read from the repository.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrust } from "../service-trust";
 
 /** CodeBuild's Amazon Linux 2023 image for arm64 (Node.js 20 and 22, Docker, AWS CLI). */
 export const CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0";
@@ -43,16 +44,7 @@ export class BuildProject extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "codebuild.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrust("codebuild.amazonaws.com"),
       },
       child,
     );

@@ -18,6 +18,7 @@ import {
 } from "./policies";
 import { RunNotifications } from "./run-notifications";
 import { VersionSchedule } from "./version-schedule";
+import { serviceTrust } from "../service-trust";
 
 /** The buildspecs, by stage; files in the repository, read by CodeBuild from the checkout. */
 export const BUILDSPECS = {
@@ -184,16 +185,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     const pipelineRole = new aws.iam.Role(
       `${name}-pipeline`,
       {
-        assumeRolePolicy: json({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "codepipeline.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrust("codepipeline.amazonaws.com"),
       },
       child,
     );

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { schedulerPolicy } from "./policies";
+import { serviceTrust } from "../service-trust";
 
 /** Scheduler's universal target for CodeBuild StartBuild. */
 export const START_BUILD_TARGET = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild";
@@ -24,16 +25,7 @@ export class VersionSchedule extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "scheduler.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrust("scheduler.amazonaws.com"),
       },
       child,
     );
