@@ -29,6 +29,19 @@ use Scalar::Util ();
 
 use constant OBJECT_PATH => '/dev/null/s3-object';
 
+# A child ends as a new exiftool process does, up to its last END block: the
+# application's (Cleanup) and any a module loaded in the child registered run
+# before this one, the first compiled. Then it leaves without Perl's global
+# destruction, which walks every value the parent compiled for nothing; its
+# output is flushed first, as a normal exit would.
+my $inChild = 0;
+END {
+    if ($inChild) {
+        for my $fh (\*STDOUT, \*STDERR) { my $old = select $fh; $| = 1; select $old }
+        POSIX::_exit($?);
+    }
+}
+
 my $exiftool = shift @ARGV or die "usage: worker.pl PATH/TO/exiftool\n";
 my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
 unshift @INC, "$exeDir/lib";
@@ -167,6 +180,16 @@ sub compile_application {
 }
 compile_application();
 
+# What every `exiftool -json` process loads before it reads a file, loaded
+# here once in the same order: Image::ExifTool->new sets up the Exif table
+# (Exif.pm, which uses MakerNotes.pm) and -json requires XMP.pm (which uses
+# GPS.pm). Their load-time effects, Composite tags included, are then the
+# same in every child as in a new process. After the application, so that it
+# compiles as it does in a new process, before either module exists. (The
+# worker always passes -json first, and new() runs before any argument.)
+Image::ExifTool::GetTagTable('Image::ExifTool::Exif::Main');
+require Image::ExifTool::XMP;
+
 # One command from stdin: its arguments and its id, or () at end of input.
 sub read_command {
     my @args;
@@ -210,6 +233,7 @@ sub run_child {
     { my $old = select STDOUT; $| = 0; select $old; }
     $0 = $exiftool;
     @ARGV = @args;
+    $inChild = 1;
     RunExifTool();
     exit 0;
 }
