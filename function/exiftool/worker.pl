@@ -42,7 +42,9 @@ END {
     }
 }
 
-my $exiftool = shift @ARGV or die "usage: worker.pl PATH/TO/exiftool\n";
+# --preloaded: print the ExifTool modules the parent has loaded, and exit
+my $listPreloaded = (@ARGV and $ARGV[0] eq '--preloaded') ? shift @ARGV : undef;
+my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded] PATH/TO/exiftool\n";
 my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
 unshift @INC, "$exeDir/lib";
 require Image::ExifTool;
@@ -187,8 +189,14 @@ compile_application();
 # same in every child as in a new process. After the application, so that it
 # compiles as it does in a new process, before either module exists. (The
 # worker always passes -json first, and new() runs before any argument.)
+# test/engine/preloading.test.ts holds this to what a new process loads, so
+# a release that changes it fails there, naming the module to audit.
 Image::ExifTool::GetTagTable('Image::ExifTool::Exif::Main');
 require Image::ExifTool::XMP;
+if ($listPreloaded) {
+    print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
+    POSIX::_exit(0);
+}
 
 # One command from stdin: its arguments and its id, or () at end of input.
 sub read_command {
