@@ -193,6 +193,59 @@ compile_application();
 # a release that changes it fails there, naming the module to audit.
 Image::ExifTool::GetTagTable('Image::ExifTool::Exif::Main');
 require Image::ExifTool::XMP;
+
+# Also Writer.pl, with the TagLookup.pm and Fixup.pm it uses: ExifTool's
+# AUTOLOAD loads it while reading some files (35 of the 239 samples and
+# photos, Apple's maker notes among them), 55 ms of compiling each time.
+# Its subs exist in every child from the start, where a new process has
+# them only once AUTOLOAD has loaded it; what that changes is its one
+# load-time effect outside its own code (test/engine/preloading.test.ts
+# audits it): its check of float writing sets the byte order and restores
+# it, which leaves $swapBytes and $swapWords set where a new process has
+# them undefined until its first SetByteOrder. The parent undoes that, and a
+# child redoes it where a new process would load Writer.pl: at the first call
+# of any of its subs, through whatever name the call was compiled against.
+sub preload_writer {
+    no strict 'refs';
+    my @byteOrder = map { \${"Image::ExifTool::$_"} } qw(currentByteOrder swapBytes swapWords);
+    my @before = map { $$_ } @byteOrder;
+    my %unpackStd = %Image::ExifTool::unpackStd;
+    require 'Image/ExifTool/Writer.pl';
+    $$_ = shift @before for @byteOrder;
+    %Image::ExifTool::unpackStd = %unpackStd;
+
+    require B;
+    my $path = $INC{'Image/ExifTool/Writer.pl'};
+    my $loaded = 0;
+    my %wrapper;
+    my @stashes = ('main::');
+    while (my $stash = shift @stashes) {
+        for my $name (keys %$stash) {
+            if ($name =~ /::$/) {
+                push @stashes, $stash eq 'main::' ? $name : "$stash$name" unless $name eq 'main::';
+                next;
+            }
+            my $entry = \${$stash}{$name};
+            next unless ref $entry eq 'GLOB' and my $code = *$entry{CODE};
+            my $cv = B::svref_2object($code);
+            next if $cv->XSUB or $cv->FILE ne $path;
+            $wrapper{0 + $code} ||= do {
+                my $first = sub {
+                    unless ($loaded) {
+                        $loaded = 1;
+                        Image::ExifTool::SetByteOrder(Image::ExifTool::GetByteOrder());
+                    }
+                    goto &$code;
+                };
+                Scalar::Util::set_prototype(\&$first, prototype($code));
+                $first;
+            };
+            no warnings 'redefine';
+            *$entry = $wrapper{0 + $code};
+        }
+    }
+}
+preload_writer();
 if ($listPreloaded) {
     print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
     POSIX::_exit(0);
