@@ -2,8 +2,9 @@
 # `perl -MWorkerBreakdown=FILE worker.pl ...`, it wraps the worker's fork,
 # waitpid and POSIX::_exit and ExifTool's ImageInfo with process CPU clocks,
 # and appends one line per object to FILE:
-#   child:  "C pid setup imageInfo output" (ns of the child's CPU: from the
-#           fork to ImageInfo, ImageInfo itself, from there to POSIX::_exit)
+#   child:  "C pid setup imageInfo output peak" (ns of the child's CPU: from
+#           the fork to ImageInfo, ImageInfo itself, from there to
+#           POSIX::_exit; its peak resident memory, KiB, shared pages included)
 #   parent: "P pid fork total parent" (ns of the parent's CPU inside fork;
 #           the child's whole CPU and the parent's since its previous child,
 #           from times(), whose ticks add up exactly over many objects)
@@ -45,10 +46,16 @@ sub wrap_exiftool {
     *POSIX::_exit = sub {
         if (defined $started{output}) {
             my $now = cpu_ns();
-            record('C', $$, $started{imageInfo}, $started{output} - $started{imageInfo}, $now - $started{output});
+            record('C', $$, $started{imageInfo}, $started{output} - $started{imageInfo}, $now - $started{output}, peak_kib());
         }
         $exit->(@_);
     };
+}
+
+sub peak_kib {
+    open(my $fh, '<', '/proc/self/status') or return 0;
+    while (<$fh>) { return $1 if /^VmHWM:\s+(\d+)/ }
+    return 0;
 }
 
 sub cpu_ticks_ns {

@@ -23,6 +23,8 @@ export interface WorkerCpuBreakdown {
   outputMs: number;
   /** The kernel tearing the child down, after POSIX::_exit. */
   exitMs: number;
+  /** The highest peak resident memory of a child (VmHWM: the parent's pages it shares count). */
+  childPeakKiB: number;
 }
 
 /** Means of the objects both sides logged (a child killed before its exit logs nothing). */
@@ -35,10 +37,12 @@ export function parseBreakdown(log: string): WorkerCpuBreakdown {
   }
   const sums = { forkMs: 0, parentMs: 0, setupMs: 0, imageInfoMs: 0, outputMs: 0, exitMs: 0 };
   let objects = 0;
-  for (const [pid, [setup = 0, imageInfo = 0, output = 0] = []] of child) {
+  let childPeakKiB = 0;
+  for (const [pid, [setup = 0, imageInfo = 0, output = 0, peak = 0] = []] of child) {
     const [fork = 0, total = 0, parentCpu = 0] = parent.get(pid) ?? [];
     if (!parent.has(pid)) continue;
     objects++;
+    childPeakKiB = Math.max(childPeakKiB, peak);
     sums.forkMs += fork;
     sums.parentMs += parentCpu - fork;
     sums.setupMs += setup;
@@ -55,6 +59,7 @@ export function parseBreakdown(log: string): WorkerCpuBreakdown {
     imageInfoMs: mean(sums.imageInfoMs),
     outputMs: mean(sums.outputMs),
     exitMs: mean(sums.exitMs),
+    childPeakKiB,
   };
 }
 

@@ -128,7 +128,7 @@ function isolationTable(results: Results): string {
   );
 }
 
-const BREAKDOWN_NOTE = `The engine's ExifTool CPU per object by phase, from process CPU clocks in its workers (\`bench/WorkerBreakdown.pm\` around the unchanged worker.pl): in the parent, *fork* (copying its page tables) and the rest of its work per object (the command, waitpid, the side channel's resync); in the child, *setup* (fork to ImageInfo: the application's start and options), *ImageInfo* (reading the object, loading its format's modules, the parse), *output* (the JSON printed and flushed, END blocks) and *exit* (the kernel's teardown after POSIX::_exit). Warm-unisolated's whole CPU per file is the limit.`;
+const BREAKDOWN_NOTE = `The engine's ExifTool CPU per object by phase, from process CPU clocks in its workers (\`bench/WorkerBreakdown.pm\` around the unchanged worker.pl): in the parent, *fork* (copying its page tables) and the rest of its work per object (the command, waitpid, the side channel's resync); in the child, *setup* (fork to ImageInfo: the application's start and options), *ImageInfo* (reading the object, loading its format's modules, the parse), *output* (the JSON printed and flushed, END blocks) and *exit* (the kernel's teardown after POSIX::_exit). Warm-unisolated's whole CPU per file is the limit. A child's peak RSS (VmHWM) counts the parent's pages it shares.`;
 
 function breakdownSection(results: Results): string[] {
   const lanes = results.throughput.filter((t) => t.breakdown?.objects);
@@ -154,6 +154,7 @@ function breakdownSection(results: Results): string[] {
         "Exit",
         "Sum",
         "Warm-unisolated, all",
+        "Child peak RSS",
       ],
       lanes.map(({ corpus, breakdown: b }) => [
         corpus,
@@ -166,6 +167,7 @@ function breakdownSection(results: Results): string[] {
         ms(b!.exitMs),
         ms(b!.forkMs + b!.parentMs + b!.setupMs + b!.imageInfoMs + b!.outputMs + b!.exitMs),
         warm(corpus),
+        `${(b!.childPeakKiB / 1024).toFixed(1)} MiB`,
       ]),
     ),
     "",

@@ -198,6 +198,7 @@ describe("bench: targets and reports", () => {
       imageInfoMs: 18,
       outputMs: 1.5,
       exitMs: 2,
+      childPeakKiB: 40960,
     };
     const throughput = [engine, lane("samples", "warm-unisolated", 125, 0)];
     const [samples] = isolationCosts({ ...results, throughput });
@@ -205,7 +206,7 @@ describe("bench: targets and reports", () => {
     const markdown = renderMarkdown({ ...results, throughput });
     expect(markdown).to.contain("| 0.32× | – | 2.50× |");
     expect(markdown).to.contain(
-      "| samples | 50 | 1.0 ms | 0.5 ms | 2.0 ms | 18.0 ms | 1.5 ms | 2.0 ms | 25.0 ms | 10.0 ms |",
+      "| samples | 50 | 1.0 ms | 0.5 ms | 2.0 ms | 18.0 ms | 1.5 ms | 2.0 ms | 25.0 ms | 10.0 ms | 40.0 MiB |",
     );
     expect(renderMarkdown(results)).not.to.contain("Where the engine's ExifTool CPU goes");
   });

@@ -4,12 +4,12 @@ import { expect } from "chai";
 import { parseBreakdown } from "../../bench/worker-breakdown";
 
 describe("worker CPU breakdown", () => {
-  it("averages each phase over the objects both sides logged; exit is the child's rest", () => {
+  it("averages each phase over the objects both sides logged; exit is the child's rest; the highest child peak", () => {
     const log = [
-      // child: setup, ImageInfo, output (ns); parent: fork, the child's total, the parent's own
-      "C 10 4000000 20000000 2000000",
+      // child: setup, ImageInfo, output (ns), peak (KiB); parent: fork, the child's total, the parent's own
+      "C 10 4000000 20000000 2000000 41000",
       "P 10 1000000 30000000 3000000",
-      "C 11 6000000 10000000 2000000",
+      "C 11 6000000 10000000 2000000 39000",
       "P 11 3000000 20000000 5000000",
       // killed before its exit: the parent logged it, the child did not
       "P 12 1000000 50000000 1000000",
@@ -23,6 +23,7 @@ describe("worker CPU breakdown", () => {
       imageInfoMs: 15,
       outputMs: 2,
       exitMs: 3,
+      childPeakKiB: 41000,
     });
   });
 
