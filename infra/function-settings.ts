@@ -2,7 +2,7 @@
 // Pure, no Pulumi import: the stack, `npm start` and `npm run test:image`
 // derive the function's environment from a stack file through this one map.
 import type { FunctionSettings } from "../function/environment";
-import { workerMemoryCapMb, type Settings } from "./config";
+import { objectTimeoutMs, workerMemoryCapMb, type Settings } from "./config";
 
 export function stackFunctionSettings(
   settings: Settings,
@@ -15,6 +15,7 @@ export function stackFunctionSettings(
     exiftoolOptions: settings.exiftoolOptions,
     exiftoolWorkers: settings.exiftoolWorkers,
     maxWorkerRssMb: workerMemoryCapMb(settings.memorySize, settings.exiftoolWorkers),
+    objectTimeoutMs: objectTimeoutMs(settings),
     logLevel: settings.logLevel,
     metricsNamespace: settings.metricsNamespace,
     ...(settings.enableEventBridge ? { eventBusName: settings.eventBusName } : {}),
