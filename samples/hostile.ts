@@ -58,3 +58,24 @@ export function pngZtxtBomb(inflatedBytes: number): SyntheticFile {
   ]);
   return composeFile("ztxt-bomb.png", "zTXt chunk inflating ~1000x", [file]);
 }
+
+const XMP_HEAD =
+  '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">';
+const XMP_TAIL = '</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>';
+
+/**
+ * An XMP file that costs ExifTool CPU time, not memory: `depth` nested
+ * elements of one name, filled with empty elements of the same name.
+ * XMP.pm finds each element's closing tag by matching every same-named tag
+ * after it, so each level rescans the whole filling: time grows with depth
+ * times size. 660 KB at depth 100 took plain `exiftool -json` 30 s (133 MB)
+ * here; depth 200 about twice that.
+ */
+export function xmpNestingBomb(totalBytes = 660_000, depth = 200): SyntheticFile {
+  const open = '<dc:a rdf:parseType="Resource">'.repeat(depth);
+  const close = "</dc:a>".repeat(depth);
+  const fixed = XMP_HEAD.length + XMP_TAIL.length + open.length + close.length;
+  const filling = "<dc:a/>".repeat(Math.floor((totalBytes - fixed) / 7));
+  const text = XMP_HEAD + open + filling + close + XMP_TAIL;
+  return composeFile("nesting-bomb.xmp", `${depth} nested elements`, [Buffer.from(text)]);
+}
