@@ -34,11 +34,6 @@ export type ExtractionLimits = Pick<
   "objectTimeoutMs" | "maxWorkerRssMb" | "exiftoolWorkers"
 >;
 
-export function extractionLimits(settings: FunctionSettings): ExtractionLimits {
-  const { objectTimeoutMs, maxWorkerRssMb, exiftoolWorkers } = settings;
-  return { objectTimeoutMs, maxWorkerRssMb, exiftoolWorkers };
-}
-
 export function functionEnvironment(settings: FunctionSettings): Record<string, string> {
   const variables: Record<string, string> = {
     UPLOAD_BUCKETS: settings.uploadBuckets.join(","),

@@ -344,6 +344,14 @@ describe("infra stack (Pulumi mocks)", () => {
       });
     });
 
+    it("exports the limits a failed result records, as the function reads them", () => {
+      expect(base.outputs.extractionLimits).to.deep.equal({
+        objectTimeoutMs: 23000,
+        maxWorkerRssMb: 384,
+        exiftoolWorkers: 2,
+      });
+    });
+
     it("sets Lambda's log level filter from logLevel, which Powertools obeys over LOG_LEVEL", async () => {
       expect(base.one(T.fn).inputs.loggingConfig).to.deep.include({
         logFormat: "JSON",
