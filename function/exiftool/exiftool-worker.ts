@@ -49,6 +49,8 @@ export type WorkerFailureKind =
 export class WorkerError extends Error {
   override readonly name = "WorkerError";
   readonly retryable: boolean;
+  /** The object as read before the failure, when known: what a failure record describes. */
+  object?: ObjectInfo;
 
   constructor(
     readonly kind: WorkerFailureKind,

@@ -338,9 +338,19 @@ describe("infra stack (Pulumi mocks)", () => {
         EXIFTOOL_OPTIONS: "[]",
         EXIFTOOL_WORKERS: "2",
         MAX_WORKER_RSS_MB: "384",
+        // (120 s less the 5 s reserve) over ceil(10 / 2) rounds of a full batch
+        OBJECT_TIMEOUT_MS: "23000",
         POWERTOOLS_SERVICE_NAME: "s3-exiftool",
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
+      });
+    });
+
+    it("exports the limits a failed result records, as the function reads them", () => {
+      expect(base.outputs.extractionLimits).to.deep.equal({
+        objectTimeoutMs: 23000,
+        maxWorkerRssMb: 384,
+        exiftoolWorkers: 2,
       });
     });
 
