@@ -125,7 +125,7 @@ describe("deploy review: the stack on a real account", () => {
 
   it("lets CodeBuild, CodePipeline and the scheduler assume their roles only for this stack's resources", () => {
     const base = (service: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}`;
-    const expected: [string, string, string][] = [
+    const expected: [string, string, string | string[]][] = [
       ["-release-build", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
       ["-release-deploy", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
       ["-release-versions", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
@@ -133,7 +133,10 @@ describe("deploy review: the stack on a real account", () => {
       [
         "-release-schedule",
         "scheduler",
-        `${base("scheduler")}:schedule/default/s3-exiftool-review-*`,
+        [
+          `${base("scheduler")}:schedule-group/default`,
+          `${base("scheduler")}:schedule/default/s3-exiftool-review-*`,
+        ],
       ],
     ];
     for (const [role, service, sourceArn] of expected) {
