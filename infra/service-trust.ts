@@ -8,7 +8,11 @@ import type * as aws from "@pulumi/aws";
  * the role, named with the stack's prefix because Pulumi names them only at
  * creation, after the role exists.
  */
-export function serviceTrust(service: string, sourceAccount?: string, sourceArn?: string): string {
+export function serviceTrust(
+  service: string,
+  sourceAccount?: string,
+  sourceArn?: string | string[],
+): string {
   const document: aws.iam.PolicyDocument = {
     Version: "2012-10-17",
     Statement: [

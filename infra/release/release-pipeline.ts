@@ -108,7 +108,10 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     // Roles that only this stack's projects, pipeline and schedule may assume.
     // The pipeline's own resources carry the prefix of the stack that owns it.
     const ownPrefix = resourcePrefix(args.stack.split("/").at(-1)!);
-    const trust = (service: string, resource: (arn: string) => string): pulumi.Output<string> =>
+    const trust = (
+      service: string,
+      resource: (arn: string) => string | string[],
+    ): pulumi.Output<string> =>
       scope.apply((s) =>
         serviceTrust(
           `${service}.amazonaws.com`,
@@ -396,7 +399,12 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         expression: release.schedule,
         projectName: this.versionCheck.project.name,
         projectArn: this.versionCheck.project.arn,
-        trust: trust("scheduler", (arn) => `${arn}:schedule/default/${ownPrefix}-*`),
+        // Scheduler's guide names the schedule group as the source; the schedule
+        // itself is listed too, whichever a request carries
+        trust: trust("scheduler", (arn) => [
+          `${arn}:schedule-group/default`,
+          `${arn}:schedule/default/${ownPrefix}-*`,
+        ]),
       },
       child,
     );

@@ -14,16 +14,9 @@ import {
   valueOf,
   type Recorded,
 } from "./mocks";
-import { devStackConfig, ROOT } from "./stack-config";
-import {
-  MAX_STACK_NAME,
-  parseSettings,
-  PROJECT,
-  type LogLevel,
-  type Settings,
-} from "../../infra/config";
+import { devStackSettings, ROOT } from "./stack-config";
+import { MAX_STACK_NAME, PROJECT, type LogLevel } from "../../infra/config";
 import { IMAGE_TAG, TESTED_TAG_PREFIX } from "../../infra/image";
-import { packageExiftoolVersion } from "../../infra/package-pins";
 import { functionLogging } from "../../infra/pipeline";
 import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
@@ -47,16 +40,7 @@ const release = (extra: Record<string, string> = {}): string =>
     ...extra,
   });
 
-function settings(overrides: Record<string, string>): Settings {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(devStackConfig())) {
-    if (key.startsWith(`${PROJECT}:`)) values[key.slice(PROJECT.length + 1)] = value;
-  }
-  Object.assign(values, overrides);
-  return parseSettings((key) => values[key], {
-    exiftoolPackageVersion: packageExiftoolVersion(ROOT),
-  });
-}
+const settings = devStackSettings;
 
 /** The resources of one stack, by its own name (other test files use t1, t2, ...). */
 async function deploy(stack: string, overrides: Record<string, string>): Promise<Recorded[]> {
@@ -141,7 +125,7 @@ describe("deploy review: the stack on a real account", () => {
 
   it("lets CodeBuild, CodePipeline and the scheduler assume their roles only for this stack's resources", () => {
     const base = (service: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}`;
-    const expected: [string, string, string][] = [
+    const expected: [string, string, string | string[]][] = [
       ["-release-build", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
       ["-release-deploy", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
       ["-release-versions", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
@@ -149,7 +133,10 @@ describe("deploy review: the stack on a real account", () => {
       [
         "-release-schedule",
         "scheduler",
-        `${base("scheduler")}:schedule/default/s3-exiftool-review-*`,
+        [
+          `${base("scheduler")}:schedule-group/default`,
+          `${base("scheduler")}:schedule/default/s3-exiftool-review-*`,
+        ],
       ],
     ];
     for (const [role, service, sourceArn] of expected) {

@@ -35,6 +35,13 @@ function runLocal(args: string[], env: NodeJS.ProcessEnv = {}, root = ROOT): Pro
   });
 }
 
+/** A buildspec in `dir`, bash-run: `lines` follow `env: shell: bash` (variables may go on). */
+function writeBuildspec(dir: string, lines: string[]): string {
+  const file = path.join(dir, "buildspec.yml");
+  writeFileSync(file, ["version: 0.2", "env:", "  shell: bash", ...lines, ""].join("\n"));
+  return file;
+}
+
 describe("npm run pipeline:local", function () {
   this.timeout(240_000);
 
@@ -99,20 +106,12 @@ describe("npm run pipeline:local", function () {
       );
       expect(archive.status, archive.stderr).to.equal(0);
       symlinkSync(path.join(ROOT, "node_modules"), path.join(tree, "node_modules"));
-      const buildspec = path.join(dir, "buildspec.yml");
-      writeFileSync(
-        buildspec,
-        [
-          "version: 0.2",
-          "env:",
-          "  shell: bash",
-          "phases:",
-          "  build:",
-          "    commands:",
-          "      - test ! -e .git && test ! -e node_modules && test -f release/buildspec-build.yml",
-          "",
-        ].join("\n"),
-      );
+      const buildspec = writeBuildspec(dir, [
+        "phases:",
+        "  build:",
+        "    commands:",
+        "      - test ! -e .git && test ! -e node_modules && test -f release/buildspec-build.yml",
+      ]);
       const run = await runLocal(["--buildspec", buildspec], {}, tree);
       expect(run.code, run.out).to.equal(0);
       expect(run.out).to.include("on the working tree (no git checkout here");
@@ -132,26 +131,18 @@ describe("npm run pipeline:local", function () {
   it("stops at the first failing command and names its phase and command", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "pipeline-local-test-"));
     try {
-      const buildspec = path.join(dir, "buildspec.yml");
-      writeFileSync(
-        buildspec,
-        [
-          "version: 0.2",
-          "env:",
-          "  shell: bash",
-          "  variables:",
-          "    GREETING: from the buildspec",
-          "phases:",
-          "  pre_build:",
-          "    commands:",
-          '      - echo "$GREETING in $(basename "$PWD")"',
-          "  build:",
-          "    commands:",
-          "      - test -f package.json && exit 3",
-          "      - echo never",
-          "",
-        ].join("\n"),
-      );
+      const buildspec = writeBuildspec(dir, [
+        "  variables:",
+        "    GREETING: from the buildspec",
+        "phases:",
+        "  pre_build:",
+        "    commands:",
+        '      - echo "$GREETING in $(basename "$PWD")"',
+        "  build:",
+        "    commands:",
+        "      - test -f package.json && exit 3",
+        "      - echo never",
+      ]);
       const run = await runLocal(["--buildspec", buildspec]);
       expect(run.code).to.equal(1);
       expect(run.out).to.include("from the buildspec in s3-exiftool");
