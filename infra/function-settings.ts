@@ -17,6 +17,8 @@ export function stackFunctionSettings(
     maxWorkerRssMb: workerMemoryCapMb(settings.memorySize, settings.exiftoolWorkers),
     logLevel: settings.logLevel,
     metricsNamespace: settings.metricsNamespace,
+    resultDestination: settings.resultDestination,
+    annotationName: settings.annotationName,
     ...(settings.enableEventBridge ? { eventBusName: settings.eventBusName } : {}),
   };
 }
