@@ -339,6 +339,8 @@ describe("infra stack (Pulumi mocks)", () => {
         POWERTOOLS_SERVICE_NAME: "s3-exiftool",
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
+        RESULT_DESTINATION: "bucket",
+        ANNOTATION_NAME: "exiftool",
       });
     });
 
@@ -463,11 +465,18 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(bucketNamed(base, "results").inputs.forceDestroy).to.equal(true);
     });
 
-    it("notifies the queue of every created object, unfiltered by default", () => {
+    it("notifies the queue of every created and removed object, unfiltered by default", () => {
       const notification = base.one(T.notification);
       expect(notification.inputs.bucket).to.equal(bucketNamed(base, "uploads").state.bucket);
       expect(notification.inputs.queues).to.deep.equal([
-        { queueArn: queues(base).queue.state.arn, events: ["s3:ObjectCreated:*"] },
+        {
+          queueArn: queues(base).queue.state.arn,
+          events: [
+            "s3:ObjectCreated:*",
+            "s3:ObjectRemoved:Delete",
+            "s3:ObjectRemoved:DeleteMarkerCreated",
+          ],
+        },
       ]);
     });
 
@@ -580,7 +589,7 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
         [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
         [["s3:ListBucket"], [uploads]],
-        [["s3:GetObject", "s3:PutObject"], [`${results}/*`]],
+        [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           [queues(base).queue.state.arn],
