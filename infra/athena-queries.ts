@@ -65,23 +65,35 @@ function latestRecords(table: AnnotationTableRef): string {
 }
 
 /**
- * A GPS coordinate as signed decimal degrees: a number with -n, or ExifTool's
- * default `51 deg 30' 26.00" N` form (S and W are negative).
+ * ExifTool's default print of a GPS coordinate, `51 deg 30' 26.00" N`: the
+ * regular expressions that take its parts apart (S and W are negative).
  */
+export const DMS_PARTS = {
+  degrees: "^([0-9.]+) deg",
+  minutes: "deg ([0-9.]+)'",
+  seconds: '([0-9.]+)"',
+  negative: "[SW]$",
+} as const;
+
+/** A GPS coordinate as signed decimal degrees: a number with -n, else parsed from the DMS print. */
 function degrees(tag: string): string {
   const value = payload(`metadata.${tag}`);
-  const part = (pattern: string) => `try_cast(regexp_extract(${value}, '${pattern}', 1) AS double)`;
+  const part = (pattern: string) =>
+    `try_cast(regexp_extract(${value}, ${sqlString(pattern)}, 1) AS double)`;
   return [
     `coalesce(try_cast(${value} AS double),`,
-    `  (${part("^([0-9.]+) deg")}`,
-    `    + coalesce(${part("deg ([0-9.]+)''")}, 0) / 60`,
-    `    + coalesce(${part('([0-9.]+)"')}, 0) / 3600)`,
-    `  * if(regexp_like(${value}, '[SW]$'), -1, 1))`,
+    `  (${part(DMS_PARTS.degrees)}`,
+    `    + coalesce(${part(DMS_PARTS.minutes)}, 0) / 60`,
+    `    + coalesce(${part(DMS_PARTS.seconds)}, 0) / 3600)`,
+    `  * if(regexp_like(${value}, ${sqlString(DMS_PARTS.negative)}), -1, 1))`,
   ].join("\n");
 }
 
+/** The part of DateTimeOriginal that date_parse reads, and its format. */
+export const TAKEN_AT = { length: 19, format: "%Y:%m:%d %H:%i:%s" } as const;
+
 /** DateTimeOriginal ("2024:03:15 10:20:30", maybe with sub-seconds or a zone) as a timestamp. */
-const takenAt = `try(date_parse(substr(${payload("metadata.DateTimeOriginal")}, 1, 19), '%Y:%m:%d %H:%i:%s'))`;
+const takenAt = `try(date_parse(substr(${payload("metadata.DateTimeOriginal")}, 1, ${TAKEN_AT.length}), ${sqlString(TAKEN_AT.format)}))`;
 
 function query(table: AnnotationTableRef, columns: string[], where: string[]): string {
   return [
