@@ -99,7 +99,7 @@ const THROUGHPUT_NOTE = `Per file: *queued* waits for a free worker, *worker* ho
 
 const COST_NOTE = `Lambda GB-seconds = memory × seconds per object: for photos, 1 ÷ the photo lane's files/s (4 in flight on one instance); for large videos, the mean wall time of one 1 GiB QuickTime file read alone. GETs per object as measured (the stream design's 8 MiB ranges, the download's one GET). The requests that are the same for every design (invocations, the result's write, SQS, EventBridge) are in the next table. This machine's 2 cores are not a Lambda's ${MEMORY_MB} MB (about 0.6 vCPU): read the ratios, not the absolute dollars.`;
 
-const REQUESTS_NOTE = `Per million new objects. Idle polling (empty receives, about 15 a minute per poller when the queue is empty) depends on time, not objects, and is left out, as are storage (a result object, or an annotation, is billed per GB-month at S3 Standard) and Athena (per TB scanned). A removal, with results kept as objects, costs one more message, a share of an invocation and a free DELETE. Where AWS publishes no price the row says so and its dollars stay out of the total.`;
+const REQUESTS_NOTE = `Per million new objects. Idle polling (empty receives while the queue is empty) depends on time, not objects, and is left out, as are storage (a result object, or an annotation, is billed per GB-month at S3 Standard) and Athena (per TB scanned). A removal, with results kept as objects, costs one more message, a share of an invocation and a free DELETE. Where AWS publishes no price the row says so and its dollars stay out of the total.`;
 
 function requestTables(): string[] {
   const usd = (value: number | undefined): string =>
