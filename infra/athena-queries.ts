@@ -168,14 +168,3 @@ export const NAMED_QUERIES: readonly NamedQuerySpec[] = [
     sql: (table) => query(table, [...OBJECT, "text_value AS record"], ["object_key = ?"]),
   },
 ];
-
-/** The JSON paths the queries read from a record, for the test against real records. */
-export const RECORD_PATHS = [
-  "status",
-  "metadata.Make",
-  "metadata.Model",
-  "metadata.GPSLatitude",
-  "metadata.GPSLongitude",
-  "metadata.DateTimeOriginal",
-  "metadata.Error",
-] as const;
