@@ -30,6 +30,14 @@ export const exiftoolOptions = outputs.exiftoolOptions;
 export const extractionLimits = outputs.extractionLimits;
 export const dashboardName = outputs.dashboardName;
 export const dashboardUrl = outputs.dashboardUrl;
+export const resultDestination = outputs.resultDestination;
+export const annotationName = outputs.annotationName;
+// Undefined unless S3 Metadata is on (docs/athena.md).
+export const athenaWorkgroup = outputs.athenaWorkgroup;
+export const athenaCatalog = outputs.athenaCatalog;
+export const athenaDatabase = outputs.athenaDatabase;
+export const annotationTable = outputs.annotationTable;
+export const athenaNamedQueries = outputs.athenaNamedQueries;
 // Undefined unless the release pipeline is configured.
 export const releasePipelineName = outputs.releasePipelineName;
 export const releasePipelineUrl = outputs.releasePipelineUrl;

@@ -7,6 +7,10 @@
 /** The service name Powertools stamps on logs and metrics. */
 export const SERVICE_NAME = "s3-exiftool";
 
+/** Where each result goes: a `<prefix><key>.json` object, an S3 annotation on the object, or both. */
+export type ResultDestination = "bucket" | "annotation" | "both";
+export const RESULT_DESTINATIONS: readonly ResultDestination[] = ["bucket", "annotation", "both"];
+
 export interface FunctionSettings {
   /** The buckets whose objects the function may read; messages about any other are refused. */
   uploadBuckets: readonly string[];
@@ -20,6 +24,9 @@ export interface FunctionSettings {
   objectTimeoutMs: number;
   logLevel: string;
   metricsNamespace: string;
+  resultDestination: ResultDestination;
+  /** The annotation's name on each object (annotation and both destinations). */
+  annotationName: string;
   /** Set only when results are announced on EventBridge. */
   eventBusName?: string;
 }
@@ -46,6 +53,8 @@ export function functionEnvironment(settings: FunctionSettings): Record<string, 
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     LOG_LEVEL: settings.logLevel,
+    RESULT_DESTINATION: settings.resultDestination,
+    ANNOTATION_NAME: settings.annotationName,
   };
   if (settings.eventBusName !== undefined) variables.EVENT_BUS_NAME = settings.eventBusName;
   return variables;

@@ -8,6 +8,9 @@
  */
 export const BACKFILL_FOLDER = ".s3-exiftool/backfill/";
 
+/** Athena's query results (the stack's workgroup), beside the backfill's files. */
+export const ATHENA_FOLDER = ".s3-exiftool/athena/";
+
 /** The key prefix, in the results bucket, of every backfill run's files. */
 export function backfillPrefix(resultsPrefix: string): string {
   return `${resultsPrefix}${BACKFILL_FOLDER}`;

@@ -1,13 +1,17 @@
 // Typed, validated stack settings. Pure on purpose: no Pulumi import, so every
 // rule is unit-testable and a bad value fails at `pulumi preview` with a
 // message that names the key, before any resource is planned.
+import { RESULT_DESTINATIONS, type ResultDestination } from "../function/environment";
 import { OptionError, validateExiftoolOptions } from "../function/exiftool/options";
+import { annotationNameProblem } from "../function/results/annotation-name";
 
 /** Pulumi project name; also the namespace of every config key. */
 export const PROJECT = "s3-exiftool";
 
 export type PerlSource = "system" | "source";
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+/** S3 Metadata on the upload bucket: "auto" turns it on for a bucket the stack creates when annotations are written. */
+export type S3MetadataMode = "auto" | "true" | "false";
 
 export interface Settings {
   // Pins: `npm run versions -- --write` edits these in Pulumi.<stack>.yaml.
@@ -43,6 +47,14 @@ export interface Settings {
   objectTimeout: number;
   logLevel: LogLevel;
   metricsNamespace: string;
+
+  // Results as S3 annotations, S3 Metadata tables and Athena (docs/athena.md).
+  resultDestination: ResultDestination;
+  annotationName: string;
+  s3Metadata: S3MetadataMode;
+  s3MetadataInventory: boolean;
+  s3MetadataJournalDays: number;
+  athenaBytesScannedCutoff: number;
 
   // EventBridge.
   enableEventBridge: boolean;
@@ -150,6 +162,12 @@ export const DEFAULTS = {
   objectTimeout: "0",
   logLevel: "INFO",
   metricsNamespace: "S3ExifTool",
+  resultDestination: "bucket",
+  annotationName: "exiftool",
+  s3Metadata: "auto",
+  s3MetadataInventory: "false",
+  s3MetadataJournalDays: "30",
+  athenaBytesScannedCutoff: "10737418240",
   enableEventBridge: "false",
   eventBusName: "default",
   logRetentionDays: "30",
@@ -303,6 +321,17 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     );
   }
 
+  const resultDestination = oneOf<ResultDestination>("resultDestination", RESULT_DESTINATIONS);
+  const annotationName = raw("annotationName");
+  const nameProblem = annotationNameProblem(annotationName);
+  if (nameProblem !== undefined) throw new ConfigError("annotationName", nameProblem);
+  const s3Metadata = oneOf<S3MetadataMode>("s3Metadata", ["auto", "true", "false"]);
+  const s3MetadataInventory = bool("s3MetadataInventory");
+  // S3 keeps journal records at least 7 days
+  const s3MetadataJournalDays = int("s3MetadataJournalDays", 7, 36500);
+  // Athena's smallest per-query cutoff is 10 MB
+  const athenaBytesScannedCutoff = int("athenaBytesScannedCutoff", 10_000_000, 2 ** 50);
+
   const enableEventBridge = bool("enableEventBridge");
   const eventBusName = raw("eventBusName").trim();
   if (!/^[A-Za-z0-9._\-/]{1,256}$/.test(eventBusName)) {
@@ -350,6 +379,12 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     objectTimeout,
     logLevel,
     metricsNamespace,
+    resultDestination,
+    annotationName,
+    s3Metadata,
+    s3MetadataInventory,
+    s3MetadataJournalDays,
+    athenaBytesScannedCutoff,
     enableEventBridge,
     eventBusName,
     logRetentionDays,
@@ -358,6 +393,29 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     queueAgeAlarmSeconds,
     releasePipeline,
   };
+}
+
+/** Whether results are written as `<prefix><key>.json` objects (and so must be removed with their object). */
+export function writesResultObjects(settings: Pick<Settings, "resultDestination">): boolean {
+  return settings.resultDestination !== "annotation";
+}
+
+/** Whether results are written as annotations on the uploaded objects. */
+export function writesAnnotations(settings: Pick<Settings, "resultDestination">): boolean {
+  return settings.resultDestination !== "bucket";
+}
+
+/**
+ * Whether the stack configures S3 Metadata (journal and annotation tables) and
+ * Athena on the upload bucket: by default only on a bucket it creates and only
+ * when annotations are written; an existing bucket is its owner's, so there it
+ * takes `s3Metadata: true`.
+ */
+export function enablesS3Metadata(
+  settings: Pick<Settings, "s3Metadata" | "resultDestination" | "uploadBucketName">,
+): boolean {
+  if (settings.s3Metadata !== "auto") return settings.s3Metadata === "true";
+  return settings.uploadBucketName === "" && writesAnnotations(settings);
 }
 
 /**

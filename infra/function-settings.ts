@@ -16,6 +16,8 @@ export function stackFunctionSettings(
     ...stackExtractionLimits(settings),
     logLevel: settings.logLevel,
     metricsNamespace: settings.metricsNamespace,
+    resultDestination: settings.resultDestination,
+    annotationName: settings.annotationName,
     ...(settings.enableEventBridge ? { eventBusName: settings.eventBusName } : {}),
   };
 }

@@ -16,6 +16,10 @@ export interface FunctionAccess {
   logGroupArn: string;
   /** Set only when EventBridge delivery is enabled. */
   eventBusArn?: string;
+  /** Results are written as annotations on the uploaded objects. */
+  annotateUploads: boolean;
+  /** Results are `.json` objects, removed when their object is (the function's conditional delete). */
+  deleteResults: boolean;
 }
 
 /** The least-privilege policy document; pure so tests can inspect it directly. */
@@ -43,8 +47,14 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
       Sid: "WriteResults",
       Effect: "Allow",
       // GetObject for the HEAD and the If-Match that keep a write from
-      // replacing an object the function did not write (s3-result-sink.ts)
-      Action: ["s3:GetObject", "s3:PutObject"],
+      // replacing an object the function did not write (s3-result-sink.ts);
+      // DeleteObject for the result of a removed object, under the prefix only.
+      // A record too large for an annotation is stored here too.
+      Action: [
+        "s3:GetObject",
+        "s3:PutObject",
+        ...(access.deleteResults ? ["s3:DeleteObject"] : []),
+      ],
       Resource: [`${access.resultsBucketArn}/${access.resultsPrefix}*`],
     },
     {
@@ -62,6 +72,17 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
       Resource: [`${access.logGroupArn}:*`],
     },
   ];
+  if (access.annotateUploads) {
+    statements.push({
+      Sid: "AnnotateUploads",
+      Effect: "Allow",
+      // S3 authorizes PutObjectAnnotation as PutObjectVersionAnnotation when
+      // the request names a version (a Batch Operations task does). Reading
+      // annotations back is the operators' business, not the function's.
+      Action: ["s3:PutObjectAnnotation", "s3:PutObjectVersionAnnotation"],
+      Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
+    });
+  }
   if (access.eventBusArn !== undefined) {
     statements.push({
       Sid: "PublishResults",

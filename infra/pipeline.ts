@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "./bucket";
 import { functionEnvironment } from "../function/environment";
-import type { LogLevel, Settings } from "./config";
+import { writesAnnotations, writesResultObjects, type LogLevel, type Settings } from "./config";
 import { stackFunctionSettings } from "./function-settings";
 import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
@@ -38,6 +38,18 @@ export function functionLogging(
 ): aws.types.input.lambda.FunctionLoggingConfig {
   if (level === "WARN" || level === "ERROR") return { logFormat: "Text", logGroup };
   return { logFormat: "JSON", logGroup, applicationLogLevel: level, systemLogLevel: level };
+}
+
+/**
+ * What the upload bucket announces: every new object, and with results kept as
+ * objects also each removal (a delete, or a delete marker in a versioned
+ * bucket), so that the function removes that object's result. Annotations need
+ * no removal events: S3 deletes them with their object version.
+ */
+export function notificationEvents(settings: Pick<Settings, "resultDestination">): string[] {
+  const created = ["s3:ObjectCreated:*"];
+  if (!writesResultObjects(settings)) return created;
+  return [...created, "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated"];
 }
 
 export class Pipeline extends pulumi.ComponentResource {
@@ -110,6 +122,8 @@ export class Pipeline extends pulumi.ComponentResource {
             queueArn,
             logGroupArn,
             ...(busArn === undefined ? {} : { eventBusArn: busArn }),
+            annotateUploads: writesAnnotations(s),
+            deleteResults: writesResultObjects(s),
           })),
       },
       child,
@@ -166,7 +180,7 @@ export class Pipeline extends pulumi.ComponentResource {
         queues: [
           {
             queueArn: this.queue.queue.arn,
-            events: ["s3:ObjectCreated:*"],
+            events: notificationEvents(s),
             ...(s.filterPrefix ? { filterPrefix: s.filterPrefix } : {}),
             ...(s.filterSuffix ? { filterSuffix: s.filterSuffix } : {}),
           },

@@ -5,7 +5,17 @@ import * as aws from "@pulumi/aws";
 import { Alarms } from "./alarms";
 import { exiftoolRelease } from "./backfill-contract";
 import { BatchOperationsRole } from "./batch-operations-role";
-import { CONFIG_KEYS, PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
+import { AnnotationQueries } from "./athena";
+import { ANNOTATION_TABLE, METADATA_CATALOG } from "./athena-queries";
+import {
+  CONFIG_KEYS,
+  enablesS3Metadata,
+  PROJECT,
+  parseSettings,
+  resourcePrefix,
+  type Settings,
+} from "./config";
+import { MetadataTables } from "./metadata-tables";
 import type { ExtractionLimits } from "../function/environment";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
 import { Dashboard } from "./dashboard";
@@ -61,6 +71,16 @@ export interface StackOutputs {
   extractionLimits: ExtractionLimits;
   dashboardName: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
+  /** Where results go (`bucket`, `annotation`, `both`) and the annotation's name. */
+  resultDestination: string;
+  annotationName: string;
+  // Only with S3 Metadata on (`s3Metadata`, docs/athena.md).
+  athenaWorkgroup: pulumi.Output<string> | undefined;
+  athenaCatalog: string | undefined;
+  athenaDatabase: pulumi.Output<string> | undefined;
+  annotationTable: string | undefined;
+  /** Named query IDs by name (`ByCamera`, ...), for `aws athena get-named-query`. */
+  athenaNamedQueries: Record<string, pulumi.Output<string>> | undefined;
   // Only with `releasePipeline` set.
   releasePipelineName: pulumi.Output<string> | undefined;
   releasePipelineUrl: pulumi.Output<string> | undefined;
@@ -111,6 +131,25 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     queueName: pipeline.queue.queue.name,
     deadLetterQueueName: pipeline.queue.deadLetterQueue.name,
   });
+  const metadata = enablesS3Metadata(settings)
+    ? new MetadataTables(`${prefix}-metadata`, {
+        bucketName: pipeline.uploadBucket.name,
+        bucketArn: pipeline.uploadBucket.arn,
+        region,
+        accountId,
+        inventory: settings.s3MetadataInventory,
+        journalDays: settings.s3MetadataJournalDays,
+      })
+    : undefined;
+  const queries =
+    metadata &&
+    new AnnotationQueries(`${prefix}-annotations`, {
+      resultsBucketName: pipeline.resultsBucket.name,
+      resultsPrefix: settings.resultsPrefix,
+      namespace: metadata.namespace,
+      annotationName: settings.annotationName,
+      bytesScannedCutoff: settings.athenaBytesScannedCutoff,
+    });
   const release =
     settings.releasePipeline &&
     new ReleasePipeline(`${prefix}-release`, {
@@ -147,6 +186,13 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     extractionLimits: stackExtractionLimits(settings),
     dashboardName: dashboard.dashboard.dashboardName,
     dashboardUrl: dashboard.url,
+    resultDestination: settings.resultDestination,
+    annotationName: settings.annotationName,
+    athenaWorkgroup: queries ? queries.workgroup.name : undefined,
+    athenaCatalog: queries ? METADATA_CATALOG : undefined,
+    athenaDatabase: metadata ? metadata.namespace : undefined,
+    annotationTable: queries ? ANNOTATION_TABLE : undefined,
+    athenaNamedQueries: queries ? queries.queryIds : undefined,
     releasePipelineName: release ? release.pipeline.name : undefined,
     releasePipelineUrl: release ? release.consoleUrl : undefined,
     releaseTopicArn: release ? release.topic.arn : undefined,

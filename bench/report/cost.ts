@@ -70,3 +70,106 @@ export function costRows(results: Results): CostRow[] {
   }
   return rows;
 }
+
+// --- Everything else a million objects cause, beside compute and reads ---
+
+/** A list price per million requests, where AWS publishes one. */
+export interface RequestPrice {
+  usdPerMillion: number | undefined;
+  /** Where the price is published, and when it was checked; or why there is none. */
+  source: string;
+}
+
+const S3_PRICING = "aws.amazon.com/s3/pricing (S3 Standard, us-east-1), as of 2026-12-03";
+
+export const REQUEST_PRICES = {
+  s3Put: { usdPerMillion: 5, source: `${S3_PRICING}: PUT, COPY, POST, LIST $0.005 per 1,000` },
+  s3Get: { usdPerMillion: PRICES.s3GetPer1000 * 1000, source: `${S3_PRICING}: GET, HEAD` },
+  s3Delete: { usdPerMillion: 0, source: `${S3_PRICING}: DELETE requests are free` },
+  annotationPut: {
+    usdPerMillion: 5,
+    source:
+      `${S3_PRICING}: billed as a PUT (the S3 API reference: "each annotation copied is ` +
+      `billed as a separate PUT request"); no price of its own published`,
+  },
+  sqs: {
+    usdPerMillion: 0.4,
+    source:
+      "aws.amazon.com/sqs/pricing, standard queue, first 100 billion requests a month " +
+      "(1 million free), as of 2026-12-03",
+  },
+  lambdaRequest: {
+    usdPerMillion: 0.2,
+    source: "aws.amazon.com/lambda/pricing, requests, as of 2026-12-03",
+  },
+  eventBridge: {
+    usdPerMillion: 1,
+    source: "aws.amazon.com/eventbridge/pricing, custom events (64 KB chunks), as of 2026-12-03",
+  },
+  metadataTables: {
+    usdPerMillion: undefined,
+    source:
+      "no price found: the S3 User Guide says the annotation table (and its backfill) is " +
+      "charged and points to aws.amazon.com/s3/pricing, where no S3 Metadata figure could be " +
+      "retrieved from here on 2026-12-03",
+  },
+} satisfies Record<string, RequestPrice>;
+
+export interface RequestCostRow {
+  item: string;
+  requestsPerMillion: number;
+  price: RequestPrice;
+  /** undefined where AWS publishes no price: never guessed. */
+  usd: number | undefined;
+}
+
+export interface RequestAssumptions {
+  resultDestination: "bucket" | "annotation" | "both";
+  /** Messages per invocation (the stack's batchSize). */
+  batchSize: number;
+  enableEventBridge: boolean;
+  s3Metadata: boolean;
+}
+
+/**
+ * The requests one million new objects cause, besides the function's reads:
+ * S3's message per object, the poller's receive and delete per batch, one
+ * invocation per batch, the result's write (a HEAD and a PUT to the bucket,
+ * a PutObjectAnnotation, or both), an EventBridge event when enabled, and S3
+ * Metadata's table updates. Idle polling (empty receives) is left out: it
+ * depends on time, not on objects.
+ */
+export function requestCostRows(a: RequestAssumptions): RequestCostRow[] {
+  const million = 1e6;
+  const batches = million / a.batchSize;
+  const rows: [string, number, RequestPrice][] = [
+    ["SQS SendMessage (S3 notification)", million, REQUEST_PRICES.sqs],
+    ["SQS ReceiveMessage (one per batch)", batches, REQUEST_PRICES.sqs],
+    ["SQS DeleteMessageBatch (one per batch)", batches, REQUEST_PRICES.sqs],
+    ["Lambda invocations (one per batch)", batches, REQUEST_PRICES.lambdaRequest],
+  ];
+  if (a.resultDestination !== "annotation") {
+    rows.push(["Result HEAD (is an earlier result ours?)", million, REQUEST_PRICES.s3Get]);
+    rows.push(["Result PUT", million, REQUEST_PRICES.s3Put]);
+  }
+  if (a.resultDestination !== "bucket") {
+    rows.push(["PutObjectAnnotation", million, REQUEST_PRICES.annotationPut]);
+  }
+  if (a.enableEventBridge) rows.push(["EventBridge events", million, REQUEST_PRICES.eventBridge]);
+  if (a.s3Metadata) {
+    rows.push([
+      "S3 Metadata journal and annotation table updates",
+      million,
+      REQUEST_PRICES.metadataTables,
+    ]);
+  }
+  return rows.map(([item, requestsPerMillion, price]) => ({
+    item,
+    requestsPerMillion,
+    price,
+    usd:
+      price.usdPerMillion === undefined
+        ? undefined
+        : (requestsPerMillion / million) * price.usdPerMillion,
+  }));
+}

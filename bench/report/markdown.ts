@@ -12,7 +12,7 @@ import {
   type Results,
   type Row,
 } from "../results";
-import { costRows, MEMORY_MB, PRICES } from "./cost";
+import { costRows, MEMORY_MB, PRICES, requestCostRows, type RequestCostRow } from "./cost";
 
 export function renderMarkdown(results: Results): string {
   const { machine, settings } = results;
@@ -74,6 +74,11 @@ export function renderMarkdown(results: Results): string {
     "",
     COST_NOTE,
     "",
+    "### Every other request a million objects cause (batchSize 10, the stack's default)",
+    "",
+    ...requestTables(),
+    REQUESTS_NOTE,
+    "",
     "## Method",
     "",
     METHOD,
@@ -93,7 +98,43 @@ const METHOD = `- **engine**: this project's Extractor, one warm worker; the wor
 
 const THROUGHPUT_NOTE = `Per file: *queued* waits for a free worker, *worker* holds one (command sent to output complete), *S3 wait* is the part of it with a GET in flight; the rest of *worker* is ExifTool parsing and Node answering its reads. CPU per file is this Node process, the ExifTool processes, and the S3 emulator's process. With 2 workers, files/s ≈ 2000 / worker ms.`;
 
-const COST_NOTE = `Lambda GB-seconds = memory × seconds per object: for photos, 1 ÷ the photo lane's files/s (4 in flight on one instance); for large videos, the mean wall time of one 1 GiB QuickTime file read alone. GETs per object as measured (the stream design's 8 MiB ranges, the download's one GET). Not included, being the same for every design: the invocation ($0.20 per million requests, shared by a batch), the result's PUT, SQS. This machine's 2 cores are not a Lambda's ${MEMORY_MB} MB (about 0.6 vCPU): read the ratios, not the absolute dollars.`;
+const COST_NOTE = `Lambda GB-seconds = memory × seconds per object: for photos, 1 ÷ the photo lane's files/s (4 in flight on one instance); for large videos, the mean wall time of one 1 GiB QuickTime file read alone. GETs per object as measured (the stream design's 8 MiB ranges, the download's one GET). The requests that are the same for every design (invocations, the result's write, SQS, EventBridge) are in the next table. This machine's 2 cores are not a Lambda's ${MEMORY_MB} MB (about 0.6 vCPU): read the ratios, not the absolute dollars.`;
+
+const REQUESTS_NOTE = `Per million new objects. Idle polling (empty receives while the queue is empty) depends on time, not objects, and is left out, as are storage (a result object, or an annotation, is billed per GB-month at S3 Standard) and Athena (per TB scanned). A removal, with results kept as objects, costs one more message, a share of an invocation and a free DELETE. Where AWS publishes no price the row says so and its dollars stay out of the total.`;
+
+function requestTables(): string[] {
+  const usd = (value: number | undefined): string =>
+    value === undefined ? "no price found" : `$${value.toFixed(2)}`;
+  const lines: string[] = [];
+  for (const resultDestination of ["bucket", "annotation", "both"] as const) {
+    const rows: RequestCostRow[] = requestCostRows({
+      resultDestination,
+      batchSize: 10,
+      enableEventBridge: true,
+      s3Metadata: resultDestination !== "bucket",
+    });
+    const total = rows.reduce((sum, r) => sum + (r.usd ?? 0), 0);
+    lines.push(
+      `resultDestination: ${resultDestination}, EventBridge on${resultDestination === "bucket" ? "" : ", S3 Metadata on"}:`,
+      "",
+      table(
+        ["Request", "Per million objects", "Price per million", "Cost", "Price source"],
+        [
+          ...rows.map((r) => [
+            r.item,
+            Math.round(r.requestsPerMillion).toLocaleString("en-US"),
+            usd(r.price.usdPerMillion),
+            usd(r.usd),
+            r.price.source,
+          ]),
+          ["Total (published prices only)", "", "", usd(total), ""],
+        ],
+      ),
+      "",
+    );
+  }
+  return lines;
+}
 
 const ISOLATION_NOTE = `Ceiling and warm-unisolated read the same local files with the same 2 workers and 4 files in flight. The ceiling is the engine's worker: a preloaded Perl parent forks a fresh ExifTool per object, which reads through Node. Warm-unisolated is the design before isolation: every file in one \`exiftool -stay_open\` process per worker, reading the file itself. Their ratio is what isolation costs on this machine, reads through Node included; warm-unisolated's output may depend on the files before it (below).`;
 

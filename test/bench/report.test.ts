@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { renderMarkdown } from "../../bench/report/markdown";
 import { axisLabel, renderSvg } from "../../bench/report/svg";
-import { costRows } from "../../bench/report/cost";
+import { costRows, REQUEST_PRICES, requestCostRows } from "../../bench/report/cost";
 import {
   isolationCosts,
   targets,
@@ -223,6 +223,48 @@ describe("bench: targets and reports", () => {
       "photos engine",
       "photos download",
     ]);
+  });
+
+  it("counts every request a million objects cause, per destination, pricing only what AWS publishes", () => {
+    const of = (destination: "bucket" | "annotation" | "both", extra = {}) =>
+      requestCostRows({
+        resultDestination: destination,
+        batchSize: 10,
+        enableEventBridge: false,
+        s3Metadata: false,
+        ...extra,
+      });
+    const bucket = of("bucket");
+    expect(bucket.map((r) => [r.item, r.requestsPerMillion])).to.deep.equal([
+      ["SQS SendMessage (S3 notification)", 1e6],
+      ["SQS ReceiveMessage (one per batch)", 1e5],
+      ["SQS DeleteMessageBatch (one per batch)", 1e5],
+      ["Lambda invocations (one per batch)", 1e5],
+      ["Result HEAD (is an earlier result ours?)", 1e6],
+      ["Result PUT", 1e6],
+    ]);
+    // $0.40 × 1.2 million SQS requests, $0.20 × 0.1 million invocations, $0.40 HEADs, $5 PUTs
+    expect(bucket.reduce((sum, r) => sum + r.usd!, 0)).to.be.closeTo(0.48 + 0.02 + 0.4 + 5, 1e-9);
+    const annotation = of("annotation").map((r) => r.item);
+    expect(annotation).to.include("PutObjectAnnotation").and.not.include("Result PUT");
+    expect(of("both").map((r) => r.item)).to.include.members(["PutObjectAnnotation", "Result PUT"]);
+    // a larger batch means fewer receives and invocations, never fewer notifications
+    const big = of("bucket", { batchSize: 100 });
+    expect(big.find((r) => r.item.startsWith("Lambda"))!.requestsPerMillion).to.equal(1e4);
+    expect(big[0]!.requestsPerMillion).to.equal(1e6);
+    const all = of("both", { enableEventBridge: true, s3Metadata: true });
+    expect(all.find((r) => r.item === "EventBridge events")!.usd).to.equal(1);
+    // S3 Metadata's charges: no price was found, so no dollars are invented
+    const tables = all.find((r) => r.item.startsWith("S3 Metadata"))!;
+    expect(tables.usd).to.equal(undefined);
+    expect(tables.price.source).to.match(/^no price found/);
+    for (const price of Object.values(REQUEST_PRICES)) {
+      expect(price.source).to.match(/aws\.amazon\.com\/[a-z0-9]+\/pricing/);
+      expect(price.source).to.match(/as of \d{4}-\d{2}-\d{2}|^no price found/);
+    }
+    expect(renderMarkdown(results)).to.contain(
+      "| S3 Metadata journal and annotation table updates | 1,000,000 | no price found | no price found |",
+    );
   });
 
   it("draws three bars and a touched mark per file on a log axis", () => {

@@ -3,6 +3,7 @@ import {
   CONFIG_KEYS,
   ConfigError,
   DEFAULTS,
+  enablesS3Metadata,
   objectTimeoutMs,
   parseSettings,
   PROJECT,
@@ -83,6 +84,31 @@ describe("infra config", () => {
     expect(settings.reservedConcurrency).to.equal(20);
   });
 
+  it("keeps results in the bucket by default and accepts S3's annotation names", () => {
+    const settings = settingsWith({});
+    expect(settings).to.include({
+      resultDestination: "bucket",
+      annotationName: "exiftool",
+      s3Metadata: "auto",
+      s3MetadataInventory: false,
+    });
+    // letters of any script, digits, "_", "." and "-", up to 512 bytes
+    for (const name of ["exif.tool_v2-13", "exiftool", "métadonnées", "a".repeat(512)]) {
+      expect(settingsWith({ annotationName: name }).annotationName).to.equal(name);
+    }
+    expect(settingsWith({ resultDestination: "both" }).resultDestination).to.equal("both");
+  });
+
+  it("turns S3 Metadata on by itself only for a created bucket that gets annotations", () => {
+    const on = (overrides: Record<string, string>) => enablesS3Metadata(settingsWith(overrides));
+    expect(on({})).to.equal(false);
+    expect(on({ resultDestination: "annotation" })).to.equal(true);
+    expect(on({ resultDestination: "both" })).to.equal(true);
+    expect(on({ resultDestination: "both", uploadBucketName: "theirs" })).to.equal(false);
+    expect(on({ uploadBucketName: "theirs", s3Metadata: "true" })).to.equal(true);
+    expect(on({ resultDestination: "annotation", s3Metadata: "false" })).to.equal(false);
+  });
+
   it("accepts every form the exiftool option allow-list accepts", () => {
     for (const command of commandsWithEveryForm()) {
       const settings = settingsWith({ exiftoolOptions: JSON.stringify(command) });
@@ -140,6 +166,16 @@ describe("infra config", () => {
     ],
     ["resultsInUploadBucket", { resultsInUploadBucket: "yes" }],
     ["exiftoolOptions", { exiftoolOptions: "-G1" }, /list of strings/],
+    ["resultDestination", { resultDestination: "table" }, /bucket, annotation, both/],
+    ["annotationName", { annotationName: "" }, /1 to 512 bytes/],
+    ["annotationName", { annotationName: "é".repeat(257) }, /1 to 512 bytes/],
+    ["annotationName", { annotationName: "exif tool" }, /only letters, digits/],
+    ["annotationName", { annotationName: "exif/tool" }, /only letters, digits/],
+    ["annotationName", { annotationName: "aws.exiftool" }, /reserved/],
+    ["annotationName", { annotationName: "S3-exiftool" }, /reserved/],
+    ["s3Metadata", { s3Metadata: "yes" }, /auto, true, false/],
+    ["s3MetadataJournalDays", { s3MetadataJournalDays: "6" }, /between 7 and/],
+    ["athenaBytesScannedCutoff", { athenaBytesScannedCutoff: "9999999" }, /between 10000000/],
     ["exiftoolOptions", { exiftoolOptions: '["-G1\\n-execute"]' }, /line breaks/],
     ["exiftoolOptions", { exiftoolOptions: '["-TagsFromFile"]' }, /refused/],
     ["exiftoolOptions", { exiftoolOptions: '["-o", "out.json"]' }, /refused/],

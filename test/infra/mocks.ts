@@ -90,6 +90,29 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
         id,
         state: { name: id, arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${id}` },
       };
+    case "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration":
+      // S3 reports where it keeps the bucket's tables: the AWS managed table
+      // bucket aws-s3, a namespace of the bucket's own
+      return {
+        id: inputs.bucket,
+        state: {
+          metadataConfiguration: {
+            ...inputs.metadataConfiguration,
+            destinations: [
+              {
+                tableBucketArn: `arn:aws:s3tables:${REGION}:${ACCOUNT}:bucket/aws-s3`,
+                tableBucketType: "aws",
+                tableNamespace: `b_${inputs.bucket}`,
+              },
+            ],
+          },
+        },
+      };
+    case "aws:athena/workgroup:Workgroup":
+      return {
+        id,
+        state: { name: id, arn: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/${id}` },
+      };
     default:
       return { id, state: {} };
   }

@@ -27,6 +27,7 @@ import { loadLocalSettings } from "../../local/config";
 import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
 import { BUILDSPECS, TRIGGER_PATHS } from "../../infra/release/release-pipeline";
 import { START_BUILD_TARGET } from "../../infra/release/version-schedule";
+import { NAMED_QUERIES } from "../../infra/athena-queries";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { Statement: Record<string, any>[] };
@@ -99,6 +100,10 @@ const T = {
   schedule: "aws:scheduler/schedule:Schedule",
   eventRule: "aws:cloudwatch/eventRule:EventRule",
   eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  metadataConfiguration: "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration",
+  annotationTable: "pulumi-nodejs:dynamic/s3-exiftool:AnnotationTable",
+  workgroup: "aws:athena/workgroup:Workgroup",
+  namedQuery: "aws:athena/namedQuery:NamedQuery",
 };
 
 const doc = (json: string): Doc => JSON.parse(json) as Doc;
@@ -343,6 +348,8 @@ describe("infra stack (Pulumi mocks)", () => {
         POWERTOOLS_SERVICE_NAME: "s3-exiftool",
         POWERTOOLS_METRICS_NAMESPACE: "S3ExifTool",
         LOG_LEVEL: "INFO",
+        RESULT_DESTINATION: "bucket",
+        ANNOTATION_NAME: "exiftool",
       });
     });
 
@@ -475,11 +482,18 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(bucketNamed(base, "results").inputs.forceDestroy).to.equal(true);
     });
 
-    it("notifies the queue of every created object, unfiltered by default", () => {
+    it("notifies the queue of every created and removed object, unfiltered by default", () => {
       const notification = base.one(T.notification);
       expect(notification.inputs.bucket).to.equal(bucketNamed(base, "uploads").state.bucket);
       expect(notification.inputs.queues).to.deep.equal([
-        { queueArn: queues(base).queue.state.arn, events: ["s3:ObjectCreated:*"] },
+        {
+          queueArn: queues(base).queue.state.arn,
+          events: [
+            "s3:ObjectCreated:*",
+            "s3:ObjectRemoved:Delete",
+            "s3:ObjectRemoved:DeleteMarkerCreated",
+          ],
+        },
       ]);
     });
 
@@ -592,7 +606,7 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
         [["s3:GetObject", "s3:GetObjectVersion"], [`${uploads}/*`]],
         [["s3:ListBucket"], [uploads]],
-        [["s3:GetObject", "s3:PutObject"], [`${results}/*`]],
+        [["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [`${results}/*`]],
         [
           ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           [queues(base).queue.state.arn],
@@ -666,6 +680,225 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(events.outputs.eventDetailType).to.equal(EVENT_DETAIL_TYPE);
       expect(EVENT_SOURCE).to.equal("s3-exiftool");
       expect(EVENT_DETAIL_TYPE).to.equal("ExifTool Metadata Extracted");
+    });
+  });
+
+  describe("annotations, S3 Metadata and Athena", () => {
+    const statements = (d: Deployed) =>
+      doc(d.one(T.rolePolicy, "-function").inputs.policy).Statement;
+    const sid = (d: Deployed, id: string) => statements(d).find((s) => s.Sid === id);
+
+    it("with the annotation destination: annotates upload objects under the prefix, no removals", async () => {
+      const annotated = await deploy(
+        devSettings({ resultDestination: "annotation", filterPrefix: "in/" }),
+      );
+      const uploads = bucketNamed(annotated, "uploads").state.arn;
+      expect(sid(annotated, "AnnotateUploads")).to.deep.equal({
+        Sid: "AnnotateUploads",
+        Effect: "Allow",
+        Action: ["s3:PutObjectAnnotation", "s3:PutObjectVersionAnnotation"],
+        Resource: [`${uploads}/in/*`],
+      });
+      // a record too large for an annotation still goes to the results bucket
+      expect(sid(annotated, "WriteResults")!.Action).to.deep.equal([
+        "s3:GetObject",
+        "s3:PutObject",
+      ]);
+      expect(annotated.one(T.notification).inputs.queues[0].events).to.deep.equal([
+        "s3:ObjectCreated:*",
+      ]);
+      expect(annotated.one(T.fn).inputs.environment.variables).to.include({
+        RESULT_DESTINATION: "annotation",
+        ANNOTATION_NAME: "exiftool",
+      });
+      expect(annotated.outputs).to.include({
+        resultDestination: "annotation",
+        annotationName: "exiftool",
+      });
+    });
+
+    it("with both: annotations, plus removal events and the delete of results under the prefix", async () => {
+      const both = await deploy(
+        devSettings({ resultDestination: "both", annotationName: "exif.v13", filterPrefix: "in/" }),
+      );
+      const results = bucketNamed(both, "results").state.arn;
+      expect(sid(both, "AnnotateUploads")).not.to.equal(undefined);
+      expect(sid(both, "WriteResults")).to.deep.include({
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: [`${results}/*`],
+      });
+      // removals are filtered as creations are
+      expect(both.one(T.notification).inputs.queues).to.deep.equal([
+        {
+          queueArn: queues(both).queue.state.arn,
+          events: [
+            "s3:ObjectCreated:*",
+            "s3:ObjectRemoved:Delete",
+            "s3:ObjectRemoved:DeleteMarkerCreated",
+          ],
+          filterPrefix: "in/",
+        },
+      ]);
+      expect(both.one(T.fn).inputs.environment.variables.ANNOTATION_NAME).to.equal("exif.v13");
+    });
+
+    it("an existing bucket's notification announces removals too, its EventBridge flag kept", async () => {
+      existingBuckets.eventBridge.add("team-removals");
+      const existing = await deploy(devSettings({ uploadBucketName: "team-removals" }));
+      expect(existing.one(T.notification).inputs).to.deep.include({
+        bucket: "team-removals",
+        eventbridge: true,
+      });
+      expect(existing.one(T.notification).inputs.queues[0].events).to.include(
+        "s3:ObjectRemoved:DeleteMarkerCreated",
+      );
+    });
+
+    it("the bucket destination leaves S3 Metadata and Athena out", () => {
+      expect(base.of(T.metadataConfiguration)).to.be.empty;
+      expect(base.of(T.annotationTable)).to.be.empty;
+      expect(base.of(T.workgroup)).to.be.empty;
+      expect(sid(base, "AnnotateUploads")).to.equal(undefined);
+      expect(base.outputs.athenaWorkgroup).to.equal(undefined);
+      expect(base.outputs.athenaNamedQueries).to.equal(undefined);
+    });
+
+    describe("on a created upload bucket with annotations", () => {
+      let meta: Deployed;
+      before(async () => {
+        meta = await deploy(devSettings({ resultDestination: "annotation", resultsPrefix: "x/" }));
+      });
+
+      it("turns on the journal table (expiring) and the annotation table, live inventory off", () => {
+        const configuration = meta.one(T.metadataConfiguration);
+        expect(configuration.inputs.bucket).to.equal(bucketNamed(meta, "uploads").state.bucket);
+        expect(configuration.inputs.metadataConfiguration).to.deep.equal({
+          journalTableConfiguration: { recordExpiration: { expiration: "ENABLED", days: 30 } },
+          inventoryTableConfiguration: { configurationState: "DISABLED" },
+        });
+        const table = meta.one(T.annotationTable);
+        expect(table.inputs).to.include({
+          bucket: bucketNamed(meta, "uploads").state.bucket,
+          region: REGION,
+          roleArn: meta.one(T.role, "-metadata-annotations").state.arn,
+        });
+        // the serialised provider is what the engine runs: the SDK's own command
+        expect(table.inputs.__provider).to.include(
+          "UpdateBucketMetadataAnnotationTableConfigurationCommand",
+        );
+      });
+
+      it("lets S3 Metadata, for this account only, read the upload bucket's annotations and nothing else", () => {
+        const uploads = bucketNamed(meta, "uploads").state.arn;
+        expect(
+          doc(meta.one(T.role, "-metadata-annotations").inputs.assumeRolePolicy).Statement,
+        ).to.deep.equal([
+          {
+            Effect: "Allow",
+            Principal: { Service: "metadata.s3.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+          },
+        ]);
+        const policy = doc(meta.one(T.rolePolicy, "-metadata-annotations").inputs.policy);
+        expect(policy.Statement.map((s) => [s.Action, s.Resource])).to.deep.equal([
+          [
+            [
+              "s3:GetObjectAnnotation",
+              "s3:GetObjectVersionAnnotation",
+              "s3:ListObjectAnnotations",
+              "s3:ListObjectVersionAnnotations",
+            ],
+            [`${uploads}/*`],
+          ],
+          [["s3:ListBucket", "s3:ListBucketVersions"], [uploads]],
+        ]);
+      });
+
+      it("turns on live inventory only when asked", async () => {
+        const inventory = await deploy(
+          devSettings({
+            resultDestination: "both",
+            s3MetadataInventory: "true",
+            s3MetadataJournalDays: "7",
+          }),
+        );
+        expect(inventory.one(T.metadataConfiguration).inputs.metadataConfiguration).to.deep.equal({
+          journalTableConfiguration: { recordExpiration: { expiration: "ENABLED", days: 7 } },
+          inventoryTableConfiguration: { configurationState: "ENABLED" },
+        });
+      });
+
+      it("gives Athena a workgroup writing under the results prefix, with a bytes-scanned cutoff", () => {
+        const workgroup = meta.one(T.workgroup);
+        expect(workgroup.inputs.configuration).to.deep.equal({
+          enforceWorkgroupConfiguration: true,
+          publishCloudwatchMetricsEnabled: true,
+          bytesScannedCutoffPerQuery: 10737418240,
+          resultConfiguration: {
+            outputLocation: `s3://${bucketNamed(meta, "results").state.bucket}/x/.s3-exiftool/athena/`,
+            encryptionConfiguration: { encryptionOption: "SSE_S3" },
+          },
+        });
+      });
+
+      it("saves the named queries over the bucket's annotation table, and names them in outputs", async () => {
+        const namespace = `b_${bucketNamed(meta, "uploads").state.bucket}`;
+        const named = meta.of(T.namedQuery);
+        expect(named.map((q) => q.name.split("-annotations-")[1]).sort()).to.deep.equal(
+          NAMED_QUERIES.map((q) => q.id).sort(),
+        );
+        for (const query of named) {
+          const spec = NAMED_QUERIES.find((q) => query.name.endsWith(`-${q.id}`))!;
+          expect(query.inputs).to.include({
+            workgroup: meta.one(T.workgroup).state.name,
+            database: namespace,
+            query: spec.sql({ namespace, annotationName: "exiftool" }),
+          });
+        }
+        expect(await valueOf(meta.outputs.athenaDatabase!)).to.equal(namespace);
+        expect(meta.outputs).to.include({
+          athenaCatalog: "s3tablescatalog/aws-s3",
+          annotationTable: "annotation",
+        });
+        expect(await valueOf(meta.outputs.athenaWorkgroup!)).to.equal(
+          meta.one(T.workgroup).state.name,
+        );
+        const ids = await valueOf(pulumi.all(meta.outputs.athenaNamedQueries!));
+        expect(Object.keys(ids).sort()).to.deep.equal(NAMED_QUERIES.map((q) => q.id).sort());
+        for (const id of Object.values(ids)) {
+          expect(named.map((q) => `${q.name}-a1b2c3d`)).to.include(id);
+        }
+      });
+    });
+
+    it("an existing upload bucket gets S3 Metadata only when s3Metadata is true", async () => {
+      const quiet = await deploy(
+        devSettings({ uploadBucketName: "their-photos", resultDestination: "annotation" }),
+      );
+      expect(quiet.of(T.metadataConfiguration)).to.be.empty;
+      const opted = await deploy(
+        devSettings({ uploadBucketName: "their-photos", s3Metadata: "true" }),
+      );
+      expect(opted.one(T.metadataConfiguration).inputs.bucket).to.equal("their-photos");
+      expect(opted.one(T.annotationTable).inputs.bucket).to.equal("their-photos");
+    });
+
+    it("adds no wildcard action and no '*' resource to any role", async () => {
+      const both = await deploy(
+        devSettings({ resultDestination: "both", s3MetadataInventory: "true" }),
+      );
+      for (const policy of both.of(T.rolePolicy).filter((p) => !p.name.includes("batch"))) {
+        for (const statement of doc(policy.inputs.policy).Statement) {
+          for (const action of asList<string>(statement.Action)) {
+            expect(action, policy.name).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+          }
+          for (const resource of asList<string>(statement.Resource)) {
+            expect(resource, policy.name).not.to.equal("*");
+            expect(resource, policy.name).to.match(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:/);
+          }
+        }
+      }
     });
   });
 
