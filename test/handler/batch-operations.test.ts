@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import type {
-  BatchOperationsEvent,
-  BatchOperationsTask,
+import {
+  taskResult,
+  type BatchOperationsEvent,
+  type BatchOperationsTask,
 } from "../../function/events/batch-operations";
 import type { HandlerRuntime } from "../../function/handler";
 import { localHandler } from "../support/local-handler";
@@ -229,5 +230,43 @@ describe("Lambda handler, S3 Batch Operations", function () {
       (caught: Error) => (error = caught),
     );
     expect(error?.message).to.match(/invocationSchemaVersion "3\.0" is not one of 1\.0, 2\.0/);
+  });
+  it("refuses a null event, one without tasks and a task without a string taskId, each by name", async () => {
+    const refusal = async (event: unknown): Promise<string | undefined> => {
+      let error: Error | undefined;
+      await capturingStdout(() =>
+        runtime.handler(event as BatchOperationsEvent, lambdaContext()),
+      ).catch((caught: Error) => (error = caught));
+      expect(error?.name).to.equal("MalformedMessageError");
+      return error?.message;
+    };
+    expect(await refusal(null)).to.match(
+      /^the event is neither an SQS batch \(Records\) nor an S3 Batch Operations invocation/,
+    );
+    const noTasks = invocation("2.0", []) as Partial<BatchOperationsEvent>;
+    delete noTasks.tasks;
+    expect(await refusal(noTasks)).to.equal("S3 Batch Operations tasks is not an array of objects");
+    const missing = invocation("2.0", [{ bucket: "uploads", s3Key: "a.jpg" }]);
+    delete (missing.tasks[0] as Partial<BatchOperationsTask>).taskId;
+    expect(await refusal(missing)).to.equal(
+      "S3 Batch Operations tasks[0].taskId is not a non-empty string",
+    );
+    const numeric = invocation("2.0", [
+      { bucket: "uploads", s3Key: "a.jpg" },
+      { bucket: "uploads", s3Key: "b.jpg" },
+    ]);
+    (numeric.tasks[1] as unknown as { taskId: number }).taskId = 7;
+    expect(await refusal(numeric)).to.equal(
+      "S3 Batch Operations tasks[1].taskId is not a non-empty string",
+    );
+  });
+
+  it("cuts a long resultString between code points, never inside an emoji", () => {
+    const { resultString } = taskResult("t", "PermanentFailure", "😀".repeat(600));
+    expect(Array.from(resultString)).to.have.length(512);
+    expect(resultString.endsWith("😀…")).to.equal(true);
+    // no lone surrogate: the string survives a round trip through UTF-8
+    expect(Buffer.from(resultString, "utf8").toString("utf8")).to.equal(resultString);
+    expect(taskResult("t", "Succeeded", "short").resultString).to.equal("short");
   });
 });
