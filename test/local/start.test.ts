@@ -195,6 +195,37 @@ describe("npm start (local/start.ts)", () => {
     expect(run.stderr()).to.include("SIGINT: finishing the batch in flight, then stopping");
   });
 
+  it("prints an uploaded key escaped: a newline in it cannot forge a line", async () => {
+    const run = cli(["--port", "0"]);
+    const endpoint = await readyEndpoint(run);
+    const forged = "stored  forged.jpg -> s3://results/forged.jpg.json (99 tags)";
+    const key = `evil\n${forged}\u001b[2K.jpg`;
+    const s3 = createS3Client({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "any", secretAccessKey: "any" },
+    });
+    try {
+      const body = readFileSync(path.join(CORPUS, "Canon.jpg"));
+      await s3.send(new PutObjectCommand({ Bucket: "uploads", Key: key, Body: body }));
+    } finally {
+      s3.destroy();
+    }
+    const printed = `evil\\n${forged}\\u001b[2K.jpg`;
+    const line = await waitFor("the processed line", () =>
+      run
+        .stdout()
+        .split("\n")
+        .find((text) => text.startsWith("stored  evil")),
+    );
+    expect(line!.startsWith(`stored  ${printed} -> s3://results/${printed}.json (`)).to.equal(
+      true,
+      line,
+    );
+    expect(run.stdout().split("\n")).to.not.include(forged);
+    expect(run.stdout()).to.not.include("\u001b");
+  });
+
   it("--verbose: the handler's log lines go to stderr, stdout stays one JSON array", async () => {
     const run = cli(["--verbose", "--port", "0", path.join(CORPUS, "Canon.jpg")], "npm");
     expect(await finished(run)).to.equal(0, run.stderr());
