@@ -6,6 +6,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { FunctionConfig } from "./config";
+import { refuseAmbiguousKey } from "./events/ambiguous-key";
 import type { ObjectCreated } from "./events/object-created";
 import type { Extractor } from "./extractor";
 import { DeadlineError } from "./outcomes/deadline";
@@ -140,7 +141,14 @@ export class ObjectProcessor {
     const { extractor, logger } = this.deps;
     try {
       // the announced size lets a small object come whole in one GET
-      return await extractor.extract({ ...where, announcedSize: object.size }, timeoutMs);
+      const extraction = await extractor.extract(
+        { ...where, announcedSize: object.size },
+        timeoutMs,
+      );
+      if (object.alternateKey !== undefined) {
+        await refuseAmbiguousKey(this.deps.s3, where, object.alternateKey);
+      }
+      return extraction;
     } catch (error) {
       const notFound = error instanceof S3ReadError && error.kind === "NotFound";
       if (!notFound || object.alternateKey === undefined) throw error;

@@ -4,7 +4,7 @@
 // fault-injecting proxy.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import {
   taskResult,
@@ -131,6 +131,45 @@ describe("Lambda handler, S3 Batch Operations", function () {
     for (const get of gets) {
       expect(get.query.get("versionId")).to.equal("3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY");
     }
+  });
+
+  it("fails a task whose key reads as two existing objects, in both schemas, and stores no result for it", async () => {
+    const png = readFileSync(join(CORPUS_DIR, "PNG.png"));
+    await local.put("uploads", "both/a+b.jpg", jpeg);
+    await local.put("uploads", "both/a b.jpg", png);
+    await local.put("uploads", "both/100%25.jpg", jpeg);
+    await local.put("uploads", "both/100%.jpg", png);
+    await local.put("uploads", "both/only+plus.jpg", jpeg);
+    for (const schema of ["1.0", "2.0"] as const) {
+      const event = invocation(schema, [
+        { bucket: "uploads", s3Key: "both/a+b.jpg", taskId: "plus" },
+        { bucket: "uploads", s3Key: "both/100%25.jpg", taskId: "percent" },
+        // one reading only: no doubt which object is meant
+        { bucket: "uploads", s3Key: "both/only+plus.jpg", taskId: "single" },
+      ]);
+      const { value: response } = await capturingStdout(() =>
+        runtime.handler(event, lambdaContext()),
+      );
+      expect(response.results.map((r) => [r.taskId, r.resultCode])).to.deep.equal([
+        ["plus", "PermanentFailure"],
+        ["percent", "PermanentFailure"],
+        ["single", "Succeeded"],
+      ]);
+      expect(response.results[0].resultString).to.equal(
+        "MalformedMessage: the event's key reads as two objects that both exist, " +
+          "s3://uploads/both/a b.jpg and s3://uploads/both/a+b.jpg (URL-decoded or as sent): " +
+          "neither is extracted; name the object unambiguously (a Batch Operations manifest lists keys URL-encoded)",
+      );
+      expect(response.results[1].resultString).to.match(
+        /two objects that both exist, s3:\/\/uploads\/both\/100%\.jpg and s3:\/\/uploads\/both\/100%25\.jpg/,
+      );
+    }
+    const listing = await local.direct.send(
+      new ListObjectsV2Command({ Bucket: "results", Prefix: "both/" }),
+    );
+    expect((listing.Contents ?? []).map((item) => item.Key)).to.deep.equal([
+      "both/only+plus.jpg.json",
+    ]);
   });
 
   it("fails a missing key, a denied read and a malformed task permanently, each with its reason", async () => {
