@@ -115,10 +115,17 @@ export class ObjectProcessor {
       );
     }
     const extraction = await this.extractEitherKey(object, where, timeoutMs);
-    const result = buildResult(where, extraction.object, await this.exiftoolRun(), extraction.json);
-    const stored = await this.store(result);
     const stale =
       object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
+    // the event's sequencer orders what was read only if the event describes it
+    const sequencer = object.eTag !== undefined && !stale ? object.sequencer : undefined;
+    const result = buildResult(
+      where,
+      { ...extraction.object, sequencer },
+      await this.exiftoolRun(),
+      extraction.json,
+    );
+    const stored = await this.store(result);
     logger.info("stored", {
       ...where,
       size: extraction.object.size,
