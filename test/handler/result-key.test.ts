@@ -92,20 +92,23 @@ describe("result keys near S3's 1,024-byte key limit", function () {
       await local.stop();
     });
 
-    it("stores the result of a 1,020-byte and a 1,024-byte key, each record naming its full key", async () => {
-      const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
-      const keys = [`long/${"x".repeat(1011)}.jpg`, `long/${"y".repeat(1015)}.jpg`];
-      expect(keys.map(bytes)).to.deep.equal([1020, 1024]);
-      for (const key of keys) await local.put("uploads", key, jpeg);
-      const runtime = createHandler({
+    const handlerWithPrefix = (prefix: string) =>
+      createHandler({
         ...process.env,
         AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
         AWS_REGION: "us-east-1",
         UPLOAD_BUCKETS: "uploads",
         RESULTS_BUCKET: "results",
-        RESULTS_PREFIX: "exif/",
+        RESULTS_PREFIX: prefix,
         EXIFTOOL_WORKERS: "1",
       });
+
+    it("stores the result of a 1,020-byte and a 1,024-byte key, each record naming its full key", async () => {
+      const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
+      const keys = [`long/${"x".repeat(1011)}.jpg`, `long/${"y".repeat(1015)}.jpg`];
+      expect(keys.map(bytes)).to.deep.equal([1020, 1024]);
+      for (const key of keys) await local.put("uploads", key, jpeg);
+      const runtime = handlerWithPrefix("exif/");
       try {
         const response = await runtime.handler(
           sqsEvent(
@@ -145,15 +148,7 @@ describe("result keys near S3's 1,024-byte key limit", function () {
       expect([bytes(long), bytes(mimic)]).to.deep.equal([1020, 1019]);
       await local.put("uploads", long, jpeg);
       await local.put("uploads", mimic, png);
-      const runtime = createHandler({
-        ...process.env,
-        AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
-        AWS_REGION: "us-east-1",
-        UPLOAD_BUCKETS: "uploads",
-        RESULTS_BUCKET: "results",
-        RESULTS_PREFIX: "",
-        EXIFTOOL_WORKERS: "1",
-      });
+      const runtime = handlerWithPrefix("");
       try {
         // one after the other: the mimic's write would be the one to overwrite
         for (const key of [long, mimic]) {

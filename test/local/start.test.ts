@@ -117,8 +117,8 @@ async function busyPort(): Promise<{ port: number; close: () => Promise<void> }>
   };
 }
 
-/** Uploads a corpus file through the served endpoint and waits for its `stored` line. */
-async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<void> {
+/** Uploads a corpus file through the served endpoint, as any S3 client would. */
+async function upload(endpoint: string, key: string): Promise<void> {
   const s3 = createS3Client({
     endpoint,
     region: "us-east-1",
@@ -130,6 +130,11 @@ async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<v
   } finally {
     s3.destroy();
   }
+}
+
+/** Uploads a corpus file through the served endpoint and waits for its `stored` line. */
+async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<void> {
+  await upload(endpoint, key);
   const line = new RegExp(`^stored +${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} -> `, "m");
   await waitFor("the processed line", () => (line.test(run.stdout()) ? true : undefined));
 }
@@ -200,17 +205,7 @@ describe("npm start (local/start.ts)", () => {
     const endpoint = await readyEndpoint(run);
     const forged = "stored  forged.jpg -> s3://results/forged.jpg.json (99 tags)";
     const key = `evil\n${forged}\u001b[2K.jpg`;
-    const s3 = createS3Client({
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "any", secretAccessKey: "any" },
-    });
-    try {
-      const body = readFileSync(path.join(CORPUS, "Canon.jpg"));
-      await s3.send(new PutObjectCommand({ Bucket: "uploads", Key: key, Body: body }));
-    } finally {
-      s3.destroy();
-    }
+    await upload(endpoint, key);
     const printed = `evil\\n${forged}\\u001b[2K.jpg`;
     const line = await waitFor("the processed line", () =>
       run
