@@ -27,6 +27,7 @@ export const filterPrefix = outputs.filterPrefix;
 export const filterSuffix = outputs.filterSuffix;
 export const exiftoolVersion = outputs.exiftoolVersion;
 export const exiftoolOptions = outputs.exiftoolOptions;
+export const extractionLimits = outputs.extractionLimits;
 export const dashboardName = outputs.dashboardName;
 export const dashboardUrl = outputs.dashboardUrl;
 // Undefined unless the release pipeline is configured.

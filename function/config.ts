@@ -2,6 +2,7 @@
 // program sets) once at cold start. A missing or invalid one stops the
 // function with a message naming it.
 import { availableParallelism } from "node:os";
+import type { ExtractionLimits } from "./environment";
 import { OptionError, validateExiftoolOptions } from "./exiftool/options";
 
 export interface FunctionConfig {
@@ -15,7 +16,17 @@ export interface FunctionConfig {
   workers: number;
   /** Time kept back from the Lambda deadline to report results and failures. */
   reserveMs: number;
+  /**
+   * Each object's own time on a worker; 0: none but the invocation's. The
+   * stack derives it from the timeout, batch size and workers, so that a
+   * full batch of objects that each spend it all still ends in time.
+   */
+  objectTimeoutMs: number;
   maxWorkerRssBytes?: number;
+  /** An object that ran out of maxWorkerRssBytes gets one more try alone, with this limit. */
+  aloneWorkerRssBytes?: number;
+  /** The settings that bound an extraction, as a failure record names them. */
+  limits: ExtractionLimits;
 }
 
 export class ConfigError extends Error {
@@ -98,14 +109,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     );
   }
   const maxRssMb = integer(env, "MAX_WORKER_RSS_MB", 0, 0, 10_240);
+  const workers = integer(env, "EXIFTOOL_WORKERS", Math.max(2, availableParallelism()), 1, 64);
+  const objectTimeoutMs = integer(env, "OBJECT_TIMEOUT_MS", 0, 0, 900_000);
+  const MiB = 1024 * 1024;
   return {
     uploadBuckets: uploadBuckets(env.UPLOAD_BUCKETS),
     resultsBucket,
     resultsPrefix,
     eventBusName: env.EVENT_BUS_NAME || undefined,
     exiftoolOptions: exiftoolOptions(env.EXIFTOOL_OPTIONS),
-    workers: integer(env, "EXIFTOOL_WORKERS", Math.max(2, availableParallelism()), 1, 64),
+    workers,
     reserveMs: integer(env, "DEADLINE_RESERVE_MS", 5_000, 0, 60_000),
-    maxWorkerRssBytes: maxRssMb ? maxRssMb * 1024 * 1024 : undefined,
+    objectTimeoutMs,
+    maxWorkerRssBytes: maxRssMb ? maxRssMb * MiB : undefined,
+    // the workers' memory together: the others exit while it runs
+    aloneWorkerRssBytes: maxRssMb && workers > 1 ? maxRssMb * workers * MiB : undefined,
+    limits: { objectTimeoutMs, maxWorkerRssMb: maxRssMb, exiftoolWorkers: workers },
   };
 }

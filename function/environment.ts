@@ -16,11 +16,23 @@ export interface FunctionSettings {
   exiftoolWorkers: number;
   /** Each Perl worker's memory cap; 0 for none. */
   maxWorkerRssMb: number;
+  /** Each object's own time on a worker, in milliseconds; 0 for none but the invocation's. */
+  objectTimeoutMs: number;
   logLevel: string;
   metricsNamespace: string;
   /** Set only when results are announced on EventBridge. */
   eventBusName?: string;
 }
+
+/**
+ * The settings that decide whether an object fits (memory, time): a result
+ * that records a failure records them, and backfill --stale tries such an
+ * object again once the stack's differ.
+ */
+export type ExtractionLimits = Pick<
+  FunctionSettings,
+  "objectTimeoutMs" | "maxWorkerRssMb" | "exiftoolWorkers"
+>;
 
 export function functionEnvironment(settings: FunctionSettings): Record<string, string> {
   const variables: Record<string, string> = {
@@ -30,6 +42,7 @@ export function functionEnvironment(settings: FunctionSettings): Record<string, 
     EXIFTOOL_OPTIONS: JSON.stringify(settings.exiftoolOptions),
     EXIFTOOL_WORKERS: String(settings.exiftoolWorkers),
     MAX_WORKER_RSS_MB: String(settings.maxWorkerRssMb),
+    OBJECT_TIMEOUT_MS: String(settings.objectTimeoutMs),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     LOG_LEVEL: settings.logLevel,

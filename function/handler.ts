@@ -61,6 +61,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     workers: config.workers,
     exiftoolOptions: config.exiftoolOptions,
     maxWorkerMemoryBytes: config.maxWorkerRssBytes,
+    aloneMemoryBytes: config.aloneWorkerRssBytes,
     env,
   });
   const processor = new ObjectProcessor({
@@ -106,8 +107,13 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       }
       for (const reason of message.skipped)
         logger.info("record skipped", { messageId: record.messageId, reason });
+      // how often SQS has handed this message out: a failure that a retry
+      // might cure is final only on a later receive (failure-policy.ts)
+      const attempt = { receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1 };
       const outcomes = await Promise.all(
-        message.objects.map((object) => limit(() => processor.process(object, remainingMs))),
+        message.objects.map((object) =>
+          limit(() => processor.process(object, remainingMs, attempt)),
+        ),
       );
       // the message fails (and so returns, or ends in the DLQ) unless each of
       // its objects was stored or acknowledged

@@ -10,7 +10,8 @@ import { refuseAmbiguousKey } from "./events/ambiguous-key";
 import type { ObjectCreated } from "./events/object-created";
 import type { Extractor } from "./extractor";
 import { DeadlineError } from "./outcomes/deadline";
-import { judge, type Verdict } from "./outcomes/failure-policy";
+import type { WorkerError } from "./exiftool/exiftool-worker";
+import { judge, type Attempt, type Verdict } from "./outcomes/failure-policy";
 import { RefusedObjectError } from "./outcomes/refusal";
 import { reportVerdict } from "./outcomes/report";
 import { headObject } from "./ranges/object-head";
@@ -19,6 +20,7 @@ import type { S3ObjectRef } from "./ranges/s3-range-source";
 import type { EventPublisher } from "./results/event-publisher";
 import {
   buildResult,
+  failedResult,
   NO_METADATA,
   type ExiftoolRun,
   type ResultRecord,
@@ -52,29 +54,38 @@ const unquote = (eTag?: string): string | undefined => eTag?.replace(/"/g, "");
 export class ObjectProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  async process(object: ObjectCreated, remainingMs: () => number): Promise<Outcome> {
+  /**
+   * `remainingMs` is the invocation's time left; `attempt` what the event
+   * source says of earlier tries (the failure policy's input).
+   */
+  async process(
+    object: ObjectCreated,
+    remainingMs: () => number,
+    attempt: Attempt = {},
+  ): Promise<Outcome> {
     const where: S3ObjectRef = { bucket: object.bucket, key: object.key };
     if (object.readVersionId !== undefined) where.versionId = object.readVersionId;
     try {
       this.refuse(where);
       return await this.extractAndStore(object, where, remainingMs);
     } catch (error) {
-      return this.fail(where, error);
+      return this.fail(where, error, attempt);
     }
   }
 
-  private async fail(where: S3ObjectRef, error: unknown): Promise<Outcome> {
+  private async fail(where: S3ObjectRef, error: unknown, attempt: Attempt): Promise<Outcome> {
     let failure = error;
     let stored: StoredResult | undefined;
-    if (error instanceof S3ReadError && error.kind === "Archived") {
+    let verdict = judge(error, attempt);
+    if (verdict.record) {
       try {
-        stored = await this.storeArchived(where, error);
+        stored = await this.storeRecord(where, error, verdict.record);
       } catch (writeError) {
-        // no record says the object is archived: that failure decides instead
+        // no result says what happened: that failure decides instead
         failure = writeError;
+        verdict = judge(writeError, attempt);
       }
     }
-    const verdict = judge(failure);
     const fields = stored ? { ...where, result: `s3://${stored.bucket}/${stored.key}` } : where;
     reportVerdict(this.deps.logger, this.deps.metrics, verdict, { ...fields }, failure);
     return { object: where, stored, failure: { verdict, error: failure } };
@@ -108,13 +119,19 @@ export class ObjectProcessor {
     remainingMs: () => number,
   ): Promise<Outcome> {
     const { config, metrics, logger } = this.deps;
-    const timeoutMs = remainingMs() - config.reserveMs;
-    if (timeoutMs < MIN_EXTRACTION_MS) {
+    const leftMs = remainingMs() - config.reserveMs;
+    if (leftMs < MIN_EXTRACTION_MS) {
       throw new DeadlineError(
         `only ${remainingMs()} ms left before the Lambda deadline: s3://${where.bucket}/${where.key} left for a retry`,
       );
     }
-    const extraction = await this.extractEitherKey(object, where, timeoutMs);
+    // the object's own budget counts from when a worker takes it; the
+    // invocation's deadline (less the reserve) bounds the wait and the rest
+    const limits = {
+      timeoutMs: config.objectTimeoutMs || leftMs,
+      deadlineAt: Date.now() + leftMs,
+    };
+    const extraction = await this.extractEitherKey(object, where, limits);
     const stale =
       object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
     // the event's sequencer orders what was read only if the event describes it
@@ -144,13 +161,18 @@ export class ObjectProcessor {
   }
 
   /** Extracts `where`, or the event's other reading of the key if that is the one that exists (then `where.key` becomes it). */
-  private async extractEitherKey(object: ObjectCreated, where: S3ObjectRef, timeoutMs: number) {
+  private async extractEitherKey(
+    object: ObjectCreated,
+    where: S3ObjectRef,
+    { timeoutMs, deadlineAt }: { timeoutMs: number; deadlineAt: number },
+  ) {
     const { extractor, logger } = this.deps;
     try {
       // the announced size lets a small object come whole in one GET
       const extraction = await extractor.extract(
         { ...where, announcedSize: object.size },
         timeoutMs,
+        deadlineAt,
       );
       if (object.alternateKey !== undefined) {
         await refuseAmbiguousKey(this.deps.s3, where, object.alternateKey);
@@ -164,7 +186,7 @@ export class ObjectProcessor {
         alternateKey: object.alternateKey,
       });
       where.key = object.alternateKey;
-      return extractor.extract({ ...where, announcedSize: object.size }, timeoutMs);
+      return extractor.extract({ ...where, announcedSize: object.size }, timeoutMs, deadlineAt);
     }
   }
 
@@ -172,6 +194,24 @@ export class ObjectProcessor {
     const stored = await this.deps.sink.write(result);
     if (this.deps.publisher) await this.deps.publisher.publish(result, stored);
     return stored;
+  }
+
+  /** The result that an acknowledged failure leaves: the object is archived, or fails every time. */
+  private storeRecord(
+    where: S3ObjectRef,
+    error: unknown,
+    status: "archived" | "failed",
+  ): Promise<StoredResult> {
+    if (status === "archived") return this.storeArchived(where, error as S3ReadError);
+    return this.storeFailure(where, error as WorkerError);
+  }
+
+  /** What was read of the object, why it failed, and the settings it failed under. */
+  private async storeFailure(where: S3ObjectRef, error: WorkerError): Promise<StoredResult> {
+    // the extractor says what it read; a HEAD only if it had nothing yet
+    const object = error.object ?? (await headObject(this.deps.s3, where));
+    const failure = { type: error.kind, message: error.message, limits: this.deps.config.limits };
+    return this.store(failedResult(where, object, await this.exiftoolRun(), failure));
   }
 
   /** S3 will not serve an archived object's bytes, but HEAD still describes it: a result says so. */

@@ -39,6 +39,8 @@ export interface Settings {
   ephemeralStorageSize: number;
   exiftoolOptions: string[];
   exiftoolWorkers: number;
+  /** Each object's own time on a worker, in seconds; 0: derived (objectTimeoutMs). */
+  objectTimeout: number;
   logLevel: LogLevel;
   metricsNamespace: string;
 
@@ -69,6 +71,29 @@ export const MIN_WORKER_MB = 96;
  */
 export function workerMemoryCapMb(memorySize: number, workers: number): number {
   return Math.floor((memorySize - NODE_SHARE_MB) / workers);
+}
+
+/** What the function keeps back from its deadline (function/config.ts, DEADLINE_RESERVE_MS). */
+export const DEADLINE_RESERVE_SECONDS = 5;
+/** The least time an object gets on a worker, derived or set. */
+const MIN_OBJECT_TIMEOUT_MS = 1_000;
+
+/** Rounds of objects a full batch takes when each spends its whole budget. */
+const rounds = (s: Pick<Settings, "batchSize" | "exiftoolWorkers">): number =>
+  Math.ceil(s.batchSize / s.exiftoolWorkers);
+
+/**
+ * Each object's own time on a worker: objectTimeout when set, else the
+ * function's time (less its reserve) shared so that a full batch of objects
+ * that each spend all of it still ends before the deadline. A slow object
+ * then fails alone, and its neighbours are stored in the same invocation.
+ */
+export function objectTimeoutMs(
+  s: Pick<Settings, "objectTimeout" | "timeout" | "batchSize" | "exiftoolWorkers">,
+): number {
+  if (s.objectTimeout > 0) return s.objectTimeout * 1000;
+  const shared = Math.floor(((s.timeout - DEADLINE_RESERVE_SECONDS) * 1000) / rounds(s));
+  return Math.max(MIN_OBJECT_TIMEOUT_MS, shared);
 }
 
 export class ConfigError extends Error {
@@ -122,6 +147,7 @@ export const DEFAULTS = {
   ephemeralStorageSize: "512",
   exiftoolOptions: "[]",
   exiftoolWorkers: "2",
+  objectTimeout: "0",
   logLevel: "INFO",
   metricsNamespace: "S3ExifTool",
   enableEventBridge: "false",
@@ -257,6 +283,17 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
         `memorySize must be at least ${NODE_SHARE_MB + exiftoolWorkers * MIN_WORKER_MB}, is ${memorySize}`,
     );
   }
+  const objectTimeout = int("objectTimeout", 0, timeout - DEADLINE_RESERVE_SECONDS - 1);
+  const round = rounds({ batchSize, exiftoolWorkers });
+  if (objectTimeout * round > timeout - DEADLINE_RESERVE_SECONDS) {
+    throw new ConfigError(
+      "objectTimeout",
+      `(${objectTimeout} s) leaves no room: a batch of ${batchSize} on ${exiftoolWorkers} workers ` +
+        `takes ${round} rounds, ${objectTimeout * round} s if each object spends its time, more than ` +
+        `the ${timeout - DEADLINE_RESERVE_SECONDS} s the timeout leaves; use 0 (derived) or at most ` +
+        `${Math.floor((timeout - DEADLINE_RESERVE_SECONDS) / round)}`,
+    );
+  }
   const logLevel = oneOf<LogLevel>("logLevel", ["DEBUG", "INFO", "WARN", "ERROR"]);
   const metricsNamespace = raw("metricsNamespace").trim();
   if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(metricsNamespace)) {
@@ -310,6 +347,7 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     ephemeralStorageSize,
     exiftoolOptions,
     exiftoolWorkers,
+    objectTimeout,
     logLevel,
     metricsNamespace,
     enableEventBridge,
@@ -334,6 +372,23 @@ export function visibilityTimeoutFor(
 }
 
 /**
+ * The longest name of each kind whose AWS limit the stack could reach: the
+ * suffix the stack puts after the prefix. Pulumi adds "-" and 7 random
+ * characters to every name it generates.
+ */
+export const LONGEST_NAMES = [
+  { kind: "S3 bucket", limit: 63, suffix: "-release-artifacts" },
+  { kind: "IAM role", limit: 64, suffix: "-batch-operations" },
+  { kind: "EventBridge Scheduler schedule", limit: 64, suffix: "-release-schedule" },
+] as const;
+const PULUMI_SUFFIX = 8;
+
+/** The longest stack name whose resource names all fit their AWS limits. */
+export const MAX_STACK_NAME =
+  Math.min(...LONGEST_NAMES.map(({ limit, suffix }) => limit - suffix.length - PULUMI_SUFFIX)) -
+  `${PROJECT}-`.length;
+
+/**
  * Prefix for every resource name: the project and the stack, lowercased and
  * limited to what S3, ECR and IAM all accept, so two stacks never collide.
  */
@@ -342,11 +397,9 @@ export function resourcePrefix(stack: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/-+$/, "");
-  // Leaves room for Pulumi's 8-character suffix and the longest resource
-  // suffix ("-uploads") within S3's 63-character bucket names.
-  if (cleaned.length > 40) {
+  if (cleaned.length > `${PROJECT}-`.length + MAX_STACK_NAME) {
     throw new Error(
-      `stack name "${stack}" is too long for resource names: use at most 28 characters`,
+      `stack name "${stack}" is too long for resource names: use at most ${MAX_STACK_NAME} characters`,
     );
   }
   return cleaned;

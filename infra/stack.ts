@@ -6,8 +6,10 @@ import { Alarms } from "./alarms";
 import { exiftoolRelease } from "./backfill-contract";
 import { BatchOperationsRole } from "./batch-operations-role";
 import { CONFIG_KEYS, PROJECT, parseSettings, resourcePrefix, type Settings } from "./config";
+import type { ExtractionLimits } from "../function/environment";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../function/results/event-names";
 import { Dashboard } from "./dashboard";
+import { stackExtractionLimits } from "./function-settings";
 import { FunctionImage, PROJECT_ROOT } from "./image";
 import { FunctionLogs } from "./logs";
 import { packageExiftoolVersion } from "./package-pins";
@@ -55,6 +57,8 @@ export interface StackOutputs {
   /** ExifTool's release and options as the function records them in each result. */
   exiftoolVersion: string;
   exiftoolOptions: string[];
+  /** The limits a failed result records; backfill --stale compares them. */
+  extractionLimits: ExtractionLimits;
   dashboardName: pulumi.Output<string>;
   dashboardUrl: pulumi.Output<string>;
   // Only with `releasePipeline` set.
@@ -140,6 +144,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     filterSuffix: settings.filterSuffix,
     exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
     exiftoolOptions: settings.exiftoolOptions,
+    extractionLimits: stackExtractionLimits(settings),
     dashboardName: dashboard.dashboard.dashboardName,
     dashboardUrl: dashboard.url,
     releasePipelineName: release ? release.pipeline.name : undefined,

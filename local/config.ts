@@ -59,6 +59,9 @@ export function localSettings(
   const buckets = { uploadBucket: "uploads", resultsBucket: "results" };
   const effective: Settings = {
     ...settings,
+    // the clocks the function's objectTimeout is derived from
+    timeout: timeoutSeconds,
+    batchSize: overrides.batchSize ?? settings.batchSize,
     exiftoolWorkers: overrides.exiftoolWorkers ?? settings.exiftoolWorkers,
     resultsPrefix: overrides.resultsPrefix ?? settings.resultsPrefix,
   };
@@ -76,7 +79,7 @@ export function localSettings(
     exiftoolWorkers: effective.exiftoolWorkers,
     logLevel: settings.logLevel,
     memorySize: settings.memorySize,
-    batchSize: overrides.batchSize ?? settings.batchSize,
+    batchSize: effective.batchSize,
     maximumBatchingWindowSeconds,
     maxReceiveCount: overrides.maxReceiveCount ?? settings.maxReceiveCount,
     timeoutSeconds,

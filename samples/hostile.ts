@@ -1,7 +1,7 @@
 // Files built to be hostile to a parser's memory: what an attacker could
 // upload to make ExifTool (and whatever serves its reads) allocate without
 // bound. Generated in chunks, like the large samples.
-import { deflateSync } from "node:zlib";
+import { crc32 as zlibCrc32, deflateSync } from "node:zlib";
 import { composeFile, type SyntheticFile } from "./synthetic";
 
 /** A TIFF whose IFD0 ImageDescription spans the whole object: ExifTool asks for it in one read. */
@@ -57,4 +57,87 @@ export function pngZtxtBomb(inflatedBytes: number): SyntheticFile {
     pngChunk("IEND", Buffer.alloc(0)),
   ]);
   return composeFile("ztxt-bomb.png", "zTXt chunk inflating ~1000x", [file]);
+}
+
+const XMP_HEAD =
+  '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">';
+const XMP_TAIL = '</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>';
+
+/**
+ * An XMP file that costs ExifTool CPU time, not memory: `depth` nested
+ * elements of one name, filled with empty elements of the same name.
+ * XMP.pm finds each element's closing tag by matching every same-named tag
+ * after it, so each level rescans the whole filling: time grows with depth
+ * times size. 660 KB at depth 100 took plain `exiftool -json` 30 s (133 MB)
+ * here; depth 200 about twice that.
+ */
+export function xmpNestingBomb(totalBytes = 660_000, depth = 200): SyntheticFile {
+  const open = '<dc:a rdf:parseType="Resource">'.repeat(depth);
+  const close = "</dc:a>".repeat(depth);
+  const fixed = XMP_HEAD.length + XMP_TAIL.length + open.length + close.length;
+  const filling = "<dc:a/>".repeat(Math.floor((totalBytes - fixed) / 7));
+  const text = XMP_HEAD + open + filling + close + XMP_TAIL;
+  return composeFile("nesting-bomb.xmp", `${depth} nested elements`, [Buffer.from(text)]);
+}
+
+/**
+ * A legitimate file that needs much memory: a stored ZIP of `members` small
+ * text files. ExifTool (Archive::Zip) keeps an object per member: 50,000
+ * members (7.4 MB) took plain exiftool 460 MB, 12,000 about 150 MB.
+ */
+export function zipOfManyMembers(members: number): SyntheticFile {
+  const body = Buffer.from("a small member\n");
+  const crc = zlibCrc32(body);
+  const header = (signature: number, name: Buffer, offset?: number): Buffer => {
+    const central = offset !== undefined;
+    const head = Buffer.alloc(central ? 46 : 30);
+    let at = head.writeUInt32LE(signature, 0);
+    if (central) at = head.writeUInt16LE(20, at); // version made by
+    at = head.writeUInt16LE(20, at); // version needed
+    at = head.writeUInt16LE(0, at); // flags
+    at = head.writeUInt16LE(0, at); // stored
+    at = head.writeUInt32LE(0x58216000, at); // 2024-01-01 12:00
+    at = head.writeUInt32LE(crc, at);
+    at = head.writeUInt32LE(body.length, at);
+    at = head.writeUInt32LE(body.length, at);
+    head.writeUInt16LE(name.length, at); // no extra field, comment, disk or attributes
+    if (central) head.writeUInt32LE(offset, 42);
+    return Buffer.concat([head, name]);
+  };
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (let i = 0; i < members; i++) {
+    const name = Buffer.from(`notes/${String(i).padStart(6, "0")}.txt`);
+    const local = Buffer.concat([header(0x04034b50, name), body]);
+    centrals.push(header(0x02014b50, name, offset));
+    locals.push(local);
+    offset += local.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(members, 8);
+  end.writeUInt16LE(members, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return composeFile("many-members.zip", `${members} members`, [...locals, directory, end]);
+}
+
+/**
+ * A legitimate JSON document that needs much memory: one object of small
+ * numbered members, `totalBytes` long. ExifTool keeps a tag per member: a
+ * 30 MB one took plain exiftool 600 MB, 1.4 MB more than 192 MB.
+ */
+export function jsonOfManyMembers(totalBytes: number): SyntheticFile {
+  const members: string[] = [];
+  let size = 2;
+  for (let i = 0; size < totalBytes - 32; i++) {
+    const member = `"k${i}": ${i}`;
+    members.push(member);
+    size += member.length + 2;
+  }
+  return composeFile("many-members.json", "one object of many members", [
+    Buffer.from(`{${members.join(", ")}}`),
+  ]);
 }

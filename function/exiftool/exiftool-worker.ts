@@ -49,6 +49,8 @@ export type WorkerFailureKind =
 export class WorkerError extends Error {
   override readonly name = "WorkerError";
   readonly retryable: boolean;
+  /** The object as read before the failure, when known: what a failure record describes. */
+  object?: ObjectInfo;
 
   constructor(
     readonly kind: WorkerFailureKind,
@@ -65,6 +67,8 @@ export interface ExtractOutput {
   info: ObjectInfo;
   /** Why a read failed, if one did: then `json` describes a truncated file, if present at all. */
   sourceError?: unknown;
+  /** The child that ran the command, as the parent reported it: a fresh one per object. */
+  childPid?: number;
 }
 
 export interface WorkerOptions {
@@ -405,7 +409,7 @@ export class ExifToolWorker {
         return;
       }
     }
-    pending.resolve({ json, info, sourceError: job.sourceError });
+    pending.resolve({ json, info, sourceError: job.sourceError, childPid: job.childPid });
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {

@@ -1,7 +1,9 @@
 // A fixed number of warm workers shared by concurrent extractions. Workers
 // start on first demand and stay up between objects (and between Lambda
 // invocations); a worker that died or was killed, busy or idle, is dropped
-// and its replacement starts on the next demand.
+// and its replacement starts on the next demand. runAlone runs one task on
+// a worker of its own with a larger memory limit, with no other worker
+// running or even idle beside it (see runAlone).
 import { ExifToolWorker, type WorkerOptions } from "./exiftool-worker";
 
 export interface PoolOptions extends WorkerOptions {
@@ -17,6 +19,10 @@ export class WorkerPool {
   private leased = 0;
   private closed = false;
   private version?: string;
+  /** Set while a task runs alone: no worker is handed out until it is over. */
+  private gate?: Promise<void>;
+  /** Told when the last lease ends (runAlone waits for it). */
+  private onAllReleased?: () => void;
 
   constructor(private readonly options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -40,6 +46,41 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Runs `task` on a worker started for it alone, limited to `maxMemoryBytes`
+   * instead of the pool's per-worker limit: every lease ends first, the
+   * idle workers exit (their memory is part of what the task may use), and
+   * no worker is handed out until the task is over; workers then start
+   * again on demand. Such tasks run one after another.
+   */
+  async runAlone<T>(
+    maxMemoryBytes: number,
+    task: (worker: ExifToolWorker) => Promise<T>,
+  ): Promise<T> {
+    while (this.gate) await this.gate;
+    if (this.closed) throw new Error("worker pool closed");
+    let open!: () => void;
+    this.gate = new Promise((resolve) => (open = resolve));
+    try {
+      if (this.leased + this.starting > 0) {
+        await new Promise<void>((resolve) => (this.onAllReleased = resolve));
+      }
+      await Promise.all(this.idle.splice(0).map((worker) => worker.close()));
+      this.spawned++;
+      const worker = await ExifToolWorker.start({ ...this.options, maxMemoryBytes });
+      try {
+        return await task(worker);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      this.gate = undefined;
+      open();
+      // the tasks that queued meanwhile start workers of their own again
+      for (const wake of this.waiting.splice(0, this.options.size)) this.acquire().then(wake, wake);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.waiting.splice(0)) wake(new Error("worker pool closed"));
@@ -47,6 +88,7 @@ export class WorkerPool {
   }
 
   private async acquire(): Promise<ExifToolWorker> {
+    while (this.gate) await this.gate;
     if (this.closed) throw new Error("worker pool closed");
     const ready = this.idle.pop();
     if (ready?.alive) {
@@ -61,6 +103,7 @@ export class WorkerPool {
         worker = await ExifToolWorker.start({ ...this.options, onExit: (dead) => this.drop(dead) });
       } catch (error) {
         this.starting--;
+        this.checkAllReleased();
         // the slot is free again: a waiting task tries a start of its own
         // (and gets the same clear error if the cause remains)
         const wake = this.waiting.shift();
@@ -77,6 +120,13 @@ export class WorkerPool {
     return next;
   }
 
+  private checkAllReleased(): void {
+    if (this.leased + this.starting > 0) return;
+    const done = this.onAllReleased;
+    this.onAllReleased = undefined;
+    done?.();
+  }
+
   /** A worker that exited while idle is never handed out. */
   private drop(worker: ExifToolWorker): void {
     const at = this.idle.indexOf(worker);
@@ -85,6 +135,12 @@ export class WorkerPool {
 
   private release(worker: ExifToolWorker): void {
     this.leased--;
+    if (this.gate) {
+      // a task waits to run alone: no hand-over, no replacement
+      if (worker.alive && !this.closed) this.idle.push(worker);
+      this.checkAllReleased();
+      return;
+    }
     const usable = worker.alive && !this.closed;
     if (!usable) {
       if (this.closed) void worker.close();

@@ -12,6 +12,12 @@
 //                counted (SQS: the message succeeds; Batch Operations:
 //                PermanentFailure, so the completion report lists the task
 //                with its reason instead of counting it as extracted)
+//
+// Some acknowledged cases must leave a result that says so (`record`):
+// archived objects, and extractions that fail the same way every time
+// (deterministic failures). Those are acknowledged only once that result is
+// written; if the write fails, the write's failure decides instead. The DLQ
+// is kept for what a retry or a redrive can fix.
 import { MalformedMessageError } from "../events/object-created";
 import { WorkerError } from "../exiftool/exiftool-worker";
 import { S3ReadError } from "../ranges/s3-errors";
@@ -30,6 +36,38 @@ export interface Verdict {
   /** For acknowledged cases: the count metric that records them, and the log's outcome. */
   metric?: string;
   outcome?: string;
+  /** Acknowledged only once a result with this status says what happened. */
+  record?: "archived" | "failed";
+}
+
+/** What the event source says about earlier tries of the same object. */
+export interface Attempt {
+  /**
+   * SQS's ApproximateReceiveCount of the message (1 the first time);
+   * undefined for Batch Operations, which does not say.
+   */
+  receiveCount?: number;
+}
+
+/**
+ * Worker failures that a retry repeats, decided per type:
+ * - OutputTooLarge: the same bytes and options print the same JSON; final
+ *   at once.
+ * - MemoryExceeded: ExifTool's memory for a file is a property of the file
+ *   and its options, and the kernel's limit is fixed; the extractor has
+ *   already given the object one more try alone with the workers' memory
+ *   together, so the error it throws is final at once.
+ * - Timeout (the object spent its whole time budget on a worker; a
+ *   deadline that cut it short is a DeadlineError instead): a CPU shared
+ *   with another worker or slow S3 reads may have caused it, so on SQS it
+ *   is final on the second receive of the message (ApproximateReceiveCount
+ *   of 2 or more) and retried before. Batch Operations gives no count: its
+ *   task is final at once, and a new job (backfill) tries it again.
+ */
+function deterministic(error: WorkerError, attempt: Attempt): boolean {
+  if (error.kind === "OutputTooLarge" || error.kind === "MemoryExceeded") return true;
+  if (error.kind !== "Timeout") return false;
+  return attempt.receiveCount === undefined || attempt.receiveCount >= 2;
 }
 
 const message = (error: unknown): string =>
@@ -40,11 +78,19 @@ function acknowledge(
   outcome: string,
   metric: string,
   reason: string,
+  record?: Verdict["record"],
 ): Verdict {
-  return { disposition: "acknowledge", failureType, reason, metric, outcome };
+  return {
+    disposition: "acknowledge",
+    failureType,
+    reason,
+    metric,
+    outcome,
+    ...(record && { record }),
+  };
 }
 
-export function judge(error: unknown): Verdict {
+export function judge(error: unknown, attempt: Attempt = {}): Verdict {
   const reason = message(error);
   if (error instanceof RefusedObjectError) {
     return error.kind === "ForeignBucket"
@@ -57,11 +103,14 @@ export function judge(error: unknown): Verdict {
       return acknowledge("NotFound", "deleted-before-read", "ObjectsDeletedBeforeRead", reason);
     }
     if (error.kind === "Archived") {
-      return acknowledge("Archived", "archived", "ObjectsArchived", reason);
+      return acknowledge("Archived", "archived", "ObjectsArchived", reason, "archived");
     }
     return { disposition: error.retryable ? "retry" : "give-up", failureType: error.kind, reason };
   }
   if (error instanceof WorkerError) {
+    if (deterministic(error, attempt)) {
+      return acknowledge(error.kind, "failure-recorded", "FailuresRecorded", reason, "failed");
+    }
     return { disposition: error.retryable ? "retry" : "give-up", failureType: error.kind, reason };
   }
   if (error instanceof DeadlineError) {

@@ -2,11 +2,25 @@
 // (bucket, key, version, ETag, size) and how it was made (ExifTool version
 // and options), so that it can be judged current or stale without reading
 // the object.
+import type { ExtractionLimits } from "../environment";
 import { ExifToolJson } from "../exiftool/exiftool-json";
 import type { ObjectInfo } from "../ranges/byte-source";
 
-/** `archived`: S3 would not serve the bytes (GLACIER, DEEP_ARCHIVE), so `metadata` is empty. */
-export type ResultStatus = "extracted" | "archived";
+/**
+ * `archived`: S3 would not serve the bytes (GLACIER, DEEP_ARCHIVE); `failed`:
+ * the extraction failed in a way a retry would repeat (see `failure`). Both
+ * have empty `metadata`.
+ */
+export type ResultStatus = "extracted" | "archived" | "failed";
+
+/** Why a `failed` result has no metadata, and what would change it. */
+export interface FailureRecord {
+  /** The FailureType: MemoryExceeded, OutputTooLarge or Timeout. */
+  type: string;
+  message: string;
+  /** The settings it failed under; backfill --stale tries again once the stack's differ. */
+  limits: ExtractionLimits;
+}
 
 export interface ResultRecord {
   bucket: string;
@@ -25,6 +39,8 @@ export interface ResultRecord {
   exiftoolVersion: string;
   /** The allow-listed options the extraction ran with, as configured. */
   exiftoolOptions: string[];
+  /** Set when `failed`. */
+  failure?: FailureRecord;
   /** As exiftool -json printed it, byte for byte; serialise with stringifyWithExifToolJson. */
   metadata: ExifToolJson;
 }
@@ -66,3 +82,15 @@ export function buildResult(
 
 /** An archived object's result has no metadata: S3 would not serve its bytes. */
 export const NO_METADATA = new ExifToolJson("{}");
+
+/** The result of an object whose extraction fails the same way every time: no metadata, and why. */
+export function failedResult(
+  source: { bucket: string; key: string },
+  object: ObjectInfo & { storageClass?: string },
+  exiftool: ExiftoolRun,
+  failure: FailureRecord,
+  now = new Date(),
+): ResultRecord {
+  const { metadata, ...record } = buildResult(source, object, exiftool, NO_METADATA, now, "failed");
+  return { ...record, failure, metadata };
+}

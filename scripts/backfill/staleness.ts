@@ -1,5 +1,6 @@
 // Whether a stored result still describes the object as the deployed
 // function would extract it today.
+import type { ExtractionLimits } from "../../function/environment";
 import type { Target } from "./target";
 
 export interface ListedObject {
@@ -15,7 +16,7 @@ export const unquote = (eTag: string): string => eTag.replace(/"/g, "");
 export function staleReason(
   result: unknown,
   object: ListedObject,
-  target: Pick<Target, "exiftoolVersion" | "exiftoolOptions">,
+  target: Pick<Target, "exiftoolVersion" | "exiftoolOptions" | "limits">,
 ): string | undefined {
   if (typeof result !== "object" || result === null) return "the result is not a JSON object";
   const fields = result as Record<string, unknown>;
@@ -30,5 +31,22 @@ export function staleReason(
   if (JSON.stringify(options) !== JSON.stringify(target.exiftoolOptions)) {
     return `made with options ${JSON.stringify(options ?? null)}, the stack uses ${JSON.stringify(target.exiftoolOptions)}`;
   }
+  if (fields.status === "failed") return failedUnderOtherLimits(fields.failure, target.limits);
   return undefined;
+}
+
+/** A recorded failure is worth another try once a limit it failed under has changed. */
+function failedUnderOtherLimits(
+  failure: unknown,
+  limits: ExtractionLimits | undefined,
+): string | undefined {
+  if (limits === undefined) return "a recorded failure, and the stack's limits are not known";
+  const recorded = (failure as { limits?: Record<string, unknown> } | undefined)?.limits ?? {};
+  const changed = (Object.keys(limits) as (keyof ExtractionLimits)[]).filter(
+    (name) => recorded[name] !== limits[name],
+  );
+  if (changed.length === 0) return undefined;
+  const was = changed.map((name) => `${name} ${String(recorded[name])}`).join(", ");
+  const now = changed.map((name) => `${name} ${limits[name]}`).join(", ");
+  return `failed under ${was}, the stack now has ${now}`;
 }

@@ -2,6 +2,8 @@
 // the results location, and the ExifTool release and options the deployed
 // function records in each result (the stack's outputs on AWS, the stack
 // file locally: both come from the config the function was deployed with).
+import { loadConfig } from "../../function/config";
+import type { ExtractionLimits } from "../../function/environment";
 import { exiftoolRelease } from "../../infra/backfill-contract";
 import type { LocalSettings } from "../../local/config";
 import type { Settings } from "../../infra/config";
@@ -15,6 +17,11 @@ export interface Target {
   filterSuffix: string;
   exiftoolVersion: string;
   exiftoolOptions: string[];
+  /**
+   * The limits a failed result is compared with; undefined when the stack's
+   * outputs predate them, and then every failed result counts as stale.
+   */
+  limits?: ExtractionLimits;
 }
 
 /** What a Batch Operations job needs besides. */
@@ -34,6 +41,7 @@ export function batchTarget(outputs: StackOutputs): BatchTarget {
     filterSuffix: outputs.string("filterSuffix"),
     exiftoolVersion: outputs.string("exiftoolVersion"),
     exiftoolOptions: outputs.strings("exiftoolOptions"),
+    limits: limitsOutput(outputs.values.extractionLimits),
     accountId: outputs.string("accountId"),
     region: outputs.string("region"),
     functionArn: outputs.string("functionArn"),
@@ -51,7 +59,17 @@ export function localTarget(local: LocalSettings, settings: Settings): Target {
     filterSuffix: local.filterSuffix,
     exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
     exiftoolOptions: local.exiftoolOptions,
+    // what the local function records: parsed from its own environment
+    limits: loadConfig(local.functionEnvironment).limits,
   };
+}
+
+function limitsOutput(value: unknown): ExtractionLimits | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { objectTimeoutMs, maxWorkerRssMb, exiftoolWorkers } = value as Record<string, unknown>;
+  const numbers = [objectTimeoutMs, maxWorkerRssMb, exiftoolWorkers];
+  if (!numbers.every((number) => typeof number === "number")) return undefined;
+  return { objectTimeoutMs, maxWorkerRssMb, exiftoolWorkers } as ExtractionLimits;
 }
 
 /**

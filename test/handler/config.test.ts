@@ -19,6 +19,27 @@ describe("function configuration", () => {
     expect(config.exiftoolOptions).to.deep.equal([]);
     expect(config.eventBusName).to.equal(undefined);
     expect(config.uploadBuckets).to.deep.equal(["my-uploads"]);
+    // no budget of its own: an object may use the invocation's time
+    expect(config.objectTimeoutMs).to.equal(0);
+  });
+
+  it("gives an object that ran out of a worker's memory the workers' memory together", () => {
+    const config = loadConfig({
+      ...base,
+      EXIFTOOL_WORKERS: "2",
+      MAX_WORKER_RSS_MB: "384",
+      OBJECT_TIMEOUT_MS: "23000",
+    });
+    expect(config.maxWorkerRssBytes).to.equal(384 * 1024 * 1024);
+    expect(config.aloneWorkerRssBytes).to.equal(768 * 1024 * 1024);
+    expect(config.limits).to.deep.equal({
+      objectTimeoutMs: 23000,
+      maxWorkerRssMb: 384,
+      exiftoolWorkers: 2,
+    });
+    // one worker has nothing to borrow from
+    const single = loadConfig({ ...base, EXIFTOOL_WORKERS: "1", MAX_WORKER_RSS_MB: "384" });
+    expect(single.aloneWorkerRssBytes).to.equal(undefined);
   });
 
   it("reads every upload bucket of a comma-separated list", () => {
@@ -65,6 +86,9 @@ describe("function configuration", () => {
     ],
     [{ ...base, RESULTS_PREFIX: "/abs/" }, /RESULTS_PREFIX must not start with "\/"/],
     [{ ...base, DEADLINE_RESERVE_MS: "-1" }, /DEADLINE_RESERVE_MS/],
+    [{ ...base, OBJECT_TIMEOUT_MS: "-1" }, /OBJECT_TIMEOUT_MS must be a whole number from 0/],
+    [{ ...base, OBJECT_TIMEOUT_MS: "5s" }, /OBJECT_TIMEOUT_MS/],
+    [{ ...base, OBJECT_TIMEOUT_MS: "900001" }, /OBJECT_TIMEOUT_MS .* to 900000/],
   ];
   for (const [env, message] of invalid) {
     it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {

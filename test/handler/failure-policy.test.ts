@@ -45,12 +45,14 @@ describe("failure policy", () => {
       "Archived",
     ],
     ["a worker crash", new WorkerError("WorkerCrashed", "gone"), "retry", "WorkerCrashed"],
+    // the extractor's MemoryExceeded comes after the try alone: final
     [
       "a worker over its memory",
       new WorkerError("MemoryExceeded", "big"),
-      "retry",
+      "acknowledge",
       "MemoryExceeded",
     ],
+    ["too much JSON", new WorkerError("OutputTooLarge", "long"), "acknowledge", "OutputTooLarge"],
     ["the Lambda deadline", new DeadlineError("late"), "retry", "DeadlineError"],
     ["a malformed message", new MalformedMessageError("bad"), "give-up", "MalformedMessage"],
     [
@@ -88,6 +90,29 @@ describe("failure policy", () => {
       expect(verdict.metric !== undefined).to.equal(disposition === "acknowledge");
     });
   }
+
+  it("records deterministic failures, and an object's Timeout only on a later receive of its message", () => {
+    const timeout = new WorkerError("Timeout", "slow");
+    expect(judge(timeout, { receiveCount: 1 })).to.include({ disposition: "retry" });
+    expect(judge(timeout, { receiveCount: 1 }).record).to.equal(undefined);
+    for (const attempt of [{ receiveCount: 2 }, { receiveCount: 5 }, {}]) {
+      expect(judge(timeout, attempt), JSON.stringify(attempt)).to.include({
+        disposition: "acknowledge",
+        failureType: "Timeout",
+        record: "failed",
+        metric: "FailuresRecorded",
+      });
+    }
+    for (const kind of ["MemoryExceeded", "OutputTooLarge"] as const) {
+      expect(judge(new WorkerError(kind, "x"), { receiveCount: 1 }).record).to.equal("failed");
+    }
+    // what may pass (a crash), or is the stack's options' fault, is not recorded
+    expect(judge(new WorkerError("WorkerCrashed", "x"), { receiveCount: 4 }).record).to.equal(
+      undefined,
+    );
+    expect(judge(new WorkerError("CommandRejected", "x"), {}).disposition).to.equal("give-up");
+    expect(judge(new DeadlineError("late"), { receiveCount: 9 }).disposition).to.equal("retry");
+  });
 
   it("tells an archived object (InvalidObjectState, 403) from a denied one and keeps its storage class", () => {
     const error = classifyS3Error(

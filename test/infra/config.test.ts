@@ -3,8 +3,10 @@ import {
   CONFIG_KEYS,
   ConfigError,
   DEFAULTS,
+  objectTimeoutMs,
   parseSettings,
   PROJECT,
+  MAX_STACK_NAME,
   resourcePrefix,
   visibilityTimeoutFor,
   type Settings,
@@ -160,6 +162,10 @@ describe("infra config", () => {
     ["alarmEmail", { alarmEmail: "ops" }, /e-mail/],
     ["eventBusName", { eventBusName: "" }],
     ["queueAgeAlarmSeconds", { queueAgeAlarmSeconds: "10" }],
+    ["objectTimeout", { timeout: "30", objectTimeout: "25" }, /between 0 and 24/],
+    ["objectTimeout", { objectTimeout: "-1" }],
+    // a full batch of 10 on 2 workers is 5 rounds: 5 x 24 s > 115 s
+    ["objectTimeout", { objectTimeout: "24" }, /5 rounds.*at most 23/],
   ];
   for (const [key, overrides, detail] of invalid) {
     it(`refuses ${JSON.stringify(overrides)} naming ${key}`, () => {
@@ -169,6 +175,17 @@ describe("infra config", () => {
       if (detail) expect(error.message).to.match(detail);
     });
   }
+
+  it("derives each object's time budget so that a full batch fits the timeout, or takes objectTimeout", () => {
+    // (timeout less the 5 s reserve) / ceil(batchSize / exiftoolWorkers)
+    expect(objectTimeoutMs(settingsWith({}))).to.equal(23_000);
+    expect(objectTimeoutMs(settingsWith({ timeout: "30" }))).to.equal(5_000);
+    expect(objectTimeoutMs(settingsWith({ timeout: "30", batchSize: "3" }))).to.equal(12_500);
+    expect(objectTimeoutMs(settingsWith({ objectTimeout: "23" }))).to.equal(23_000);
+    // never under a second, even where a batch cannot fit
+    const crowded = settingsWith({ timeout: "10", batchSize: "500", maximumBatchingWindow: "5" });
+    expect(objectTimeoutMs(crowded)).to.equal(1_000);
+  });
 
   it("allows up to 10000 records per batch only with a batching window", () => {
     expect(settingsWith({ batchSize: "500", maximumBatchingWindow: "5" }).batchSize).to.equal(500);
@@ -212,8 +229,8 @@ describe("infra config", () => {
   it("makes resource prefixes from project and stack that S3 and ECR accept", () => {
     expect(resourcePrefix("dev")).to.equal("s3-exiftool-dev");
     expect(resourcePrefix("Team_Prod")).to.equal("s3-exiftool-team-prod");
-    expect(resourcePrefix("a".repeat(28))).to.have.length(40);
-    expect(() => resourcePrefix("a".repeat(29))).to.throw(/too long/);
+    expect(resourcePrefix("a".repeat(MAX_STACK_NAME))).to.have.length(12 + MAX_STACK_NAME);
+    expect(() => resourcePrefix("a".repeat(MAX_STACK_NAME + 1))).to.throw(/too long/);
   });
 });
 

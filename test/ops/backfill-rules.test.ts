@@ -49,6 +49,35 @@ describe("backfill rules", () => {
     expect(staleReason("text", object, target)).to.match(/not a JSON object/);
   });
 
+  it("judges a recorded failure stale once the ExifTool release, the options or a limit it failed under changes", () => {
+    const object = { key: "incoming/a.jpg", size: 3, eTag: "abc" };
+    const limits = { objectTimeoutMs: 23000, maxWorkerRssMb: 384, exiftoolWorkers: 2 };
+    const failed = {
+      eTag: "abc",
+      exiftoolVersion: "13.59",
+      exiftoolOptions: ["-G1", "-n"],
+      status: "failed",
+      failure: { type: "MemoryExceeded", message: "needs more", limits },
+    };
+    const stack = { ...target, limits };
+    expect(staleReason(failed, object, stack)).to.equal(undefined);
+    expect(staleReason({ ...failed, exiftoolVersion: "13.58" }, object, stack)).to.match(
+      /ExifTool 13\.58/,
+    );
+    expect(staleReason(failed, object, { ...stack, exiftoolOptions: ["-G1"] })).to.match(/options/);
+    // a larger memorySize raises the worker cap; a longer timeout the object's time
+    expect(
+      staleReason(failed, object, { ...stack, limits: { ...limits, maxWorkerRssMb: 896 } }),
+    ).to.equal("failed under maxWorkerRssMb 384, the stack now has maxWorkerRssMb 896");
+    expect(
+      staleReason(failed, object, { ...stack, limits: { ...limits, objectTimeoutMs: 60000 } }),
+    ).to.match(/objectTimeoutMs 23000, .* objectTimeoutMs 60000/);
+    // outputs of a stack that predates the limits: a failure is always tried again
+    expect(staleReason(failed, object, target)).to.match(/limits are not known/);
+    // an extracted result never is, for its limits
+    expect(staleReason({ ...failed, status: "extracted" }, object, target)).to.equal(undefined);
+  });
+
   it("lists only within the stack's filterPrefix, and skips what the stack never extracts", () => {
     expect(listingPrefix(target)).to.equal("incoming/");
     expect(listingPrefix(target, "incoming/2024/")).to.equal("incoming/2024/");
