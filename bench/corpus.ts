@@ -13,7 +13,7 @@ import {
   tiffIfdLast,
   type SyntheticFile,
 } from "../samples/synthetic";
-import { docx, pdf } from "./more-synthetic";
+import { docx, manyMemberZip, pdf, pdfWithLargeXref } from "./more-synthetic";
 
 export const CACHE_DIR = join(__dirname, "cache");
 export { CORPUS_DIR };
@@ -42,6 +42,9 @@ export function largeFiles(scale: number): LargeFile[] {
     pdf(sized(200 * MiB)),
     mp3(sized(100 * MiB)),
     docx(sized(100 * MiB)),
+    // long runs of small sequential reads: GETs show whether read-ahead starts
+    manyMemberZip(sized(60_000)),
+    pdfWithLargeXref(sized(240_000)),
   ];
   return synthetics.map((synthetic) => {
     const dot = synthetic.name.lastIndexOf(".");

@@ -108,29 +108,77 @@ export function docx(totalBytes: number): SyntheticFile {
     members.reduce((sum, m) => sum + 30 + 46 + 2 * m.name.length + partSize(m.data), 0) + 22;
   const bigSize = totalBytes - overhead([...small, core, { name: bigName, data: { filler: 0 } }]);
   const members = [...small, { name: bigName, data: { filler: bigSize } }, core];
-  const parts = (): Part[] => {
-    const locals: Part[] = [];
-    const centrals: Buffer[] = [];
-    let offset = 0;
-    for (const member of members) {
-      const crc = memberCrc(member);
-      const local = zipHeader(0x04034b50, member, crc);
-      centrals.push(zipHeader(0x02014b50, member, crc, offset));
-      locals.push(local, member.data);
-      offset += local.length + partSize(member.data);
-    }
-    const directory = Buffer.concat(centrals);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(members.length, 8);
-    end.writeUInt16LE(members.length, 10);
-    end.writeUInt32LE(directory.length, 12);
-    end.writeUInt32LE(offset, 16);
-    return [...locals, directory, end];
-  };
   return composeFile(
     "large.docx",
     "docProps after a large member, central directory last",
-    parts(),
+    zipParts(members),
   );
+}
+
+/** A stored ZIP of `members`: each local header and its data, then the central directory, then its end record. */
+function zipParts(members: Member[]): Part[] {
+  const locals: Part[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const member of members) {
+    const crc = memberCrc(member);
+    const local = zipHeader(0x04034b50, member, crc);
+    centrals.push(zipHeader(0x02014b50, member, crc, offset));
+    locals.push(local, member.data);
+    offset += local.length + partSize(member.data);
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(members.length, 8);
+  end.writeUInt16LE(members.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return [...locals, directory, end];
+}
+
+/**
+ * A ZIP of `count` small members (at most 65,535: no ZIP64): ExifTool reads
+ * its central directory, `count` entries, front to back in small pieces.
+ */
+export function manyMemberZip(count: number): SyntheticFile {
+  const members = Array.from({ length: count }, (_, i) => ({
+    name: `member/${pad(i, 6)}.txt`,
+    data: latin1(`member ${i}\n`),
+  }));
+  return composeFile(
+    `members-${count}.zip`,
+    `${count} small members, central directory last`,
+    zipParts(members),
+  );
+}
+
+/**
+ * A PDF of `count` small objects, so that its xref table (20 bytes per
+ * object, after the objects, as writers put it) is large: ExifTool reads the
+ * table front to back, a line at a time.
+ */
+export function pdfWithLargeXref(count: number): SyntheticFile {
+  const head = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
+  const fixed = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    "<< /Title (Large xref) /Author (s3-exiftool bench) /Producer (bench/more-synthetic.ts) >>",
+  ];
+  const bodies = [
+    ...fixed,
+    ...Array.from({ length: count - fixed.length }, (_, i) => `(filler ${pad(i, 6)})`),
+  ];
+  let text = head;
+  const offsets: number[] = [];
+  bodies.forEach((body, i) => {
+    offsets.push(text.length);
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = text.length;
+  text += `xref\n0 ${count + 1}\n0000000000 65535 f \n`;
+  text += offsets.map((offset) => `${pad(offset, 10)} 00000 n \n`).join("");
+  text += `trailer\n<< /Size ${count + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return composeFile(`xref-${count}.pdf`, `${count} objects, xref table last`, [latin1(text)]);
 }

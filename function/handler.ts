@@ -22,7 +22,7 @@ import {
   type BatchOperationsTask,
   type BatchOperationsTaskResult,
 } from "./events/batch-operations";
-import { parseMessage } from "./events/object-created";
+import { MalformedMessageError, parseMessage } from "./events/object-created";
 import { Extractor } from "./extractor";
 import { ObjectProcessor, type Outcome } from "./object-processor";
 import { judge } from "./outcomes/failure-policy";
@@ -181,15 +181,25 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
   const handler: AnyEventHandler = async (event, context) => {
     logger.addContext(context);
     try {
-      return isBatchOperationsEvent(event)
-        ? await batchOperations(event, context)
-        : await sqsBatch(event, context);
+      if (isBatchOperationsEvent(event)) return await batchOperations(event, context);
+      checkSqsEvent(event);
+      return await sqsBatch(event, context);
     } finally {
       // also keeps Powertools from printing its plain-text "no metrics" warning
       metrics.publishStoredMetrics();
     }
   };
   return { handler: handler as Handler, extractor, close: () => extractor.close() };
+}
+
+/** An invocation from neither source (`null`, `{}`) is an invocation error that says so. */
+function checkSqsEvent(event: unknown): asserts event is SQSEvent {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) {
+    throw new MalformedMessageError(
+      `the event is neither an SQS batch (Records) nor an S3 Batch Operations invocation (invocationSchemaVersion): got ${event === null ? "null" : typeof event === "object" ? `an object with ${JSON.stringify(Object.keys(event).slice(0, 5))}` : typeof event}`,
+    );
+  }
 }
 
 let runtime: HandlerRuntime | undefined;

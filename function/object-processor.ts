@@ -6,6 +6,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { FunctionConfig } from "./config";
+import { refuseAmbiguousKey } from "./events/ambiguous-key";
 import type { ObjectCreated } from "./events/object-created";
 import type { Extractor } from "./extractor";
 import { DeadlineError } from "./outcomes/deadline";
@@ -131,10 +132,17 @@ export class ObjectProcessor {
       deadlineAt: Date.now() + leftMs,
     };
     const extraction = await this.extractEitherKey(object, where, limits);
-    const result = buildResult(where, extraction.object, await this.exiftoolRun(), extraction.json);
-    const stored = await this.store(result);
     const stale =
       object.eTag !== undefined && unquote(object.eTag) !== unquote(extraction.object.eTag);
+    // the event's sequencer orders what was read only if the event describes it
+    const sequencer = object.eTag !== undefined && !stale ? object.sequencer : undefined;
+    const result = buildResult(
+      where,
+      { ...extraction.object, sequencer },
+      await this.exiftoolRun(),
+      extraction.json,
+    );
+    const stored = await this.store(result);
     logger.info("stored", {
       ...where,
       size: extraction.object.size,
@@ -161,11 +169,15 @@ export class ObjectProcessor {
     const { extractor, logger } = this.deps;
     try {
       // the announced size lets a small object come whole in one GET
-      return await extractor.extract(
+      const extraction = await extractor.extract(
         { ...where, announcedSize: object.size },
         timeoutMs,
         deadlineAt,
       );
+      if (object.alternateKey !== undefined) {
+        await refuseAmbiguousKey(this.deps.s3, where, object.alternateKey);
+      }
+      return extraction;
     } catch (error) {
       const notFound = error instanceof S3ReadError && error.kind === "NotFound";
       if (!notFound || object.alternateKey === undefined) throw error;

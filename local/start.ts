@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { LocalSettings } from "./config";
 import type { Outcome, Outcomes } from "./outcomes";
 import type { Pipeline } from "./pipeline";
+import { printableKey } from "./printable";
 
 const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--key-prefix P] [--verbose] [FILE...]
   --port N        listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
@@ -117,16 +118,16 @@ function banner(pipeline: Pipeline, settings: LocalSettings): void {
 function describe(outcome: Outcome, settings: LocalSettings): string {
   switch (outcome.status) {
     case "stored":
-      return `stored  ${outcome.key} -> s3://${settings.resultsBucket}/${outcome.resultKey} (${Object.keys(outcome.result.metadata).length} tags)`;
+      return `stored  ${printableKey(outcome.key)} -> s3://${settings.resultsBucket}/${printableKey(outcome.resultKey)} (${Object.keys(outcome.result.metadata).length} tags)`;
     case "failed":
       return (
-        `FAILED  ${outcome.key}: ${outcome.reason}; receive ${outcome.receiveCount} of ${settings.maxReceiveCount}, ` +
+        `FAILED  ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}; receive ${outcome.receiveCount} of ${settings.maxReceiveCount}, ` +
         (outcome.toDeadLetterQueue
           ? "moves to the dead-letter queue at its next receive"
           : `retried after ${settings.visibilityTimeoutSeconds} s`)
       );
     case "no-result":
-      return `skipped ${outcome.key}: ${outcome.reason}`;
+      return `skipped ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}`;
   }
 }
 
@@ -220,7 +221,7 @@ async function processFiles(
         createReadStream(file),
         progress(file, size),
       );
-      err(`uploaded ${file} (${size} bytes) to s3://${settings.uploadBucket}/${key}`);
+      err(`uploaded ${file} (${size} bytes) to s3://${settings.uploadBucket}/${printableKey(key)}`);
       return withTimeout<Outcome>(outcome, waitMs, {
         key,
         status: "no-result",
@@ -238,7 +239,9 @@ async function processFiles(
   const failures = results.filter((o) => o.status !== "stored");
   for (const failure of failures) err(describe(failure, settings));
   if (failures.length > 0)
-    err(`${failures.length} of ${files.length} failed: ${failures.map((f) => f.key).join(", ")}`);
+    err(
+      `${failures.length} of ${files.length} failed: ${failures.map((f) => printableKey(f.key)).join(", ")}`,
+    );
   return failures.length > 0 ? 1 : 0;
 }
 

@@ -41,15 +41,15 @@ export interface BatchOperationsResponse {
 
 export const SCHEMA_VERSIONS = ["1.0", "2.0"];
 
-/** Kept short: it is a cell of the job's CSV completion report. */
+/** Kept short, in code points: it is a cell of the job's CSV completion report. */
 const MAX_RESULT_STRING = 512;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Tells a Batch Operations invocation from an SQS batch. */
+/** Tells a Batch Operations invocation from an SQS batch; checkInvocation says what is missing. */
 export function isBatchOperationsEvent(event: unknown): event is BatchOperationsEvent {
-  return isObject(event) && "invocationSchemaVersion" in event && "tasks" in event;
+  return isObject(event) && "invocationSchemaVersion" in event;
 }
 
 /** Checks what the answer needs; a task's own faults are reported per task (parseTask). */
@@ -64,6 +64,16 @@ export function checkInvocation(event: BatchOperationsEvent): void {
   }
   if (!Array.isArray(event.tasks) || event.tasks.some((task) => !isObject(task))) {
     throw new MalformedMessageError("S3 Batch Operations tasks is not an array of objects");
+  }
+  // a task without an id cannot be answered, and the job would take the
+  // answer of another for it
+  const unnamed = event.tasks.findIndex(
+    (task) => typeof task.taskId !== "string" || task.taskId === "",
+  );
+  if (unnamed >= 0) {
+    throw new MalformedMessageError(
+      `S3 Batch Operations tasks[${unnamed}].taskId is not a non-empty string`,
+    );
   }
 }
 
@@ -113,9 +123,11 @@ export function taskResult(
   resultCode: BatchResultCode,
   resultString: string,
 ): BatchOperationsTaskResult {
+  const characters = Array.from(resultString);
+  // cut between code points: a key's emoji must not end the cell as half a surrogate pair
   const short =
-    resultString.length > MAX_RESULT_STRING
-      ? `${resultString.slice(0, MAX_RESULT_STRING - 1)}…`
+    characters.length > MAX_RESULT_STRING
+      ? `${characters.slice(0, MAX_RESULT_STRING - 1).join("")}…`
       : resultString;
   return { taskId, resultCode, resultString: short };
 }

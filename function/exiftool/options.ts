@@ -236,12 +236,34 @@ function apiOption(value: string): string | undefined {
   return undefined;
 }
 
+/** Largest width or precision of a conversion in a format option. */
+export const MAX_FORMAT_WIDTH = 99;
+
+/**
+ * A printf (-c) or strftime (-d) format whose conversions each have a width
+ * and a precision of at most MAX_FORMAT_WIDTH, as -lang and -x are bounded:
+ * with "%.999999999f" Perl would print a billion digits per coordinate (every
+ * object with GPS fails on memory), and glibc's strftime gives up on
+ * "%999999999Y", leaving every date empty.
+ */
+function format(value: string): string | undefined {
+  // "%%" is a literal percent sign, not a conversion
+  for (const [, spec] of value.matchAll(/%(%|[^A-Za-z%]*)/g)) {
+    if (spec === "%") continue;
+    const widest = Math.max(0, ...(spec.match(/\d+/g) ?? []).map(Number));
+    if (widest > MAX_FORMAT_WIDTH) {
+      return `: a width or precision of ${widest} in "%${spec}" (at most ${MAX_FORMAT_WIDTH})`;
+    }
+  }
+  return undefined;
+}
+
 /** Options followed by one value, with what the value must be. */
 export const VALUE_OPTIONS: Readonly<Record<string, ValueCheck>> = {
   "-api": apiOption,
-  "-c": shape(/^.+$/),
+  "-c": format,
   "-charset": charset,
-  "-d": shape(/^.+$/),
+  "-d": format,
   "-lang": language,
   "-password": shape(/^.+$/),
   "-sep": shape(/^.+$/),

@@ -21,7 +21,7 @@
 import { MalformedMessageError } from "../events/object-created";
 import { WorkerError } from "../exiftool/exiftool-worker";
 import { S3ReadError } from "../ranges/s3-errors";
-import { ResultConflictError } from "../results/s3-result-sink";
+import { ResultConflictError, SupersededResultError } from "../results/s3-result-sink";
 import { DeadlineError } from "./deadline";
 import { RefusedObjectError } from "./refusal";
 
@@ -118,6 +118,10 @@ export function judge(error: unknown, attempt: Attempt = {}): Verdict {
   }
   if (error instanceof MalformedMessageError) {
     return { disposition: "give-up", failureType: "MalformedMessage", reason };
+  }
+  if (error instanceof SupersededResultError) {
+    // an older version read late: the newer version's result stays, nothing to retry
+    return acknowledge("Superseded", "superseded", "ResultsSuperseded", reason);
   }
   if (error instanceof ResultConflictError) {
     return { disposition: "give-up", failureType: "ResultConflict", reason };

@@ -123,14 +123,21 @@ export class S3RangeSource implements ByteSource {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
-  /** Sequential reads earn a doubling read-ahead; a seek elsewhere resets it. */
+  /**
+   * Sequential reads earn a doubling read-ahead; a seek elsewhere resets it.
+   * A read counts as sequential when it starts at most one block before
+   * where the last one ended: worker.pl serves ExifTool from block-aligned
+   * windows and, when a read crosses a window's end, asks again from the
+   * start of the block it was in, so a long run of ExifTool's reads reaches
+   * Node as reads that each overlap the previous one by up to a block.
+   */
   private nextReadAhead(offset: number, end: number): number {
     const { blockSize, maxReadAheadBytes } = this.options;
-    this.readAhead =
-      offset === this.sequentialEnd
-        ? Math.min(Math.max(this.readAhead * 2, blockSize), maxReadAheadBytes)
-        : 0;
-    this.sequentialEnd = end;
+    const sequential = offset <= this.sequentialEnd && offset >= this.sequentialEnd - blockSize;
+    this.readAhead = sequential
+      ? Math.min(Math.max(this.readAhead * 2, blockSize), maxReadAheadBytes)
+      : 0;
+    this.sequentialEnd = sequential ? Math.max(end, this.sequentialEnd) : end;
     return this.readAhead;
   }
 

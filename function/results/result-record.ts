@@ -30,6 +30,8 @@ export interface ResultRecord {
   eTag?: string;
   size: number;
   lastModified: string;
+  /** The S3 event's sequencer, when the event described the version read: orders versions within one second. */
+  sequencer?: string;
   status: ResultStatus;
   /** Set when `archived`, and whenever S3 named one. */
   storageClass?: string;
@@ -54,7 +56,7 @@ export interface ExiftoolRun {
 
 export function buildResult(
   source: { bucket: string; key: string },
-  object: ObjectInfo & { storageClass?: string },
+  object: ObjectInfo & { storageClass?: string; sequencer?: string },
   exiftool: ExiftoolRun,
   metadata: ExifToolJson,
   now = new Date(),
@@ -68,6 +70,7 @@ export function buildResult(
     eTag: object.eTag?.replace(/"/g, ""),
     size: object.size,
     lastModified: object.lastModified.toISOString(),
+    sequencer: object.sequencer,
     status,
     storageClass: object.storageClass,
     extractedAt: now.toISOString(),

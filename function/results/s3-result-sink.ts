@@ -5,15 +5,22 @@
 // metadata marker, an existing object without it is refused, and the write
 // itself is conditional (If-None-Match: * for a new result, If-Match on the
 // ETag just checked for an overwrite), so on S3 nothing can slip in between
-// the check and the write.
+// the check and the write. Nor does it replace a newer version's result
+// with an older version's: each result records the Last-Modified (and the
+// event's sequencer) of what it describes, and the sink compares them with
+// the result already there (version-order.ts).
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { stringifyWithExifToolJson } from "../exiftool/exiftool-json";
 import { resultKey, type ResultRecord } from "./result-record";
+import { isOlder, type SourceOrder } from "./version-order";
 
 /** User metadata (x-amz-meta-…) that marks an object as a result of this function. */
 export const RESULT_MARKER = "s3-exiftool-result";
 /** Its value: the version of the record's format. */
 export const RESULT_MARKER_VALUE = "1";
+/** User metadata: the Last-Modified, and the event's sequencer, of the version a result describes. */
+export const SOURCE_MODIFIED = "s3-exiftool-source-modified";
+export const SOURCE_SEQUENCER = "s3-exiftool-source-sequencer";
 
 export interface StoredResult {
   bucket: string;
@@ -24,6 +31,11 @@ export interface StoredResult {
 /** The results location holds an object this function did not write: it stays as it is. */
 export class ResultConflictError extends Error {
   override readonly name = "ResultConflictError";
+}
+
+/** The result there describes a newer version of the object than the one read: it stays. */
+export class SupersededResultError extends Error {
+  override readonly name = "SupersededResultError";
 }
 
 interface SdkError {
@@ -40,7 +52,16 @@ export class S3ResultSink {
 
   async write(result: ResultRecord): Promise<StoredResult> {
     const key = resultKey(this.prefix, result.key);
-    const existingETag = await this.ownedETag(key);
+    const existing = await this.ownedResult(key);
+    const order: SourceOrder = { lastModified: result.lastModified, sequencer: result.sequencer };
+    if (existing && isOlder(order, existing.order)) {
+      throw new SupersededResultError(
+        `s3://${this.bucket}/${key} describes a newer version of s3://${result.bucket}/${result.key} ` +
+          `(last modified ${existing.order.lastModified}${existing.order.sequencer ? `, sequencer ${existing.order.sequencer}` : ""}) ` +
+          `than the one read (${order.lastModified}${order.sequencer ? `, sequencer ${order.sequencer}` : ""}): left as it is`,
+      );
+    }
+    const existingETag = existing?.eTag;
     const body = stringifyWithExifToolJson(result);
     await this.s3.send(
       new PutObjectCommand({
@@ -48,15 +69,21 @@ export class S3ResultSink {
         Key: key,
         Body: body,
         ContentType: "application/json",
-        Metadata: { [RESULT_MARKER]: RESULT_MARKER_VALUE },
+        Metadata: {
+          [RESULT_MARKER]: RESULT_MARKER_VALUE,
+          [SOURCE_MODIFIED]: order.lastModified,
+          ...(order.sequencer === undefined ? {} : { [SOURCE_SEQUENCER]: order.sequencer }),
+        },
         ...(existingETag === undefined ? { IfNoneMatch: "*" } : { IfMatch: existingETag }),
       }),
     );
     return { bucket: this.bucket, key, bytes: Buffer.byteLength(body) };
   }
 
-  /** The ETag of our own earlier result at `key`; undefined when there is none. */
-  private async ownedETag(key: string): Promise<string | undefined> {
+  /** Our own earlier result at `key`: its ETag and what it describes; undefined when there is none. */
+  private async ownedResult(
+    key: string,
+  ): Promise<{ eTag?: string; order: Partial<SourceOrder> } | undefined> {
     let head;
     try {
       head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -75,6 +102,12 @@ export class S3ResultSink {
           `(no x-amz-meta-${RESULT_MARKER}): refusing to overwrite it`,
       );
     }
-    return head.ETag;
+    return {
+      eTag: head.ETag,
+      order: {
+        lastModified: head.Metadata[SOURCE_MODIFIED],
+        sequencer: head.Metadata[SOURCE_SEQUENCER],
+      },
+    };
   }
 }

@@ -154,6 +154,18 @@ describe("exiftool option allow-list", () => {
     [["-listItem", "1"], /"-listItem" is refused/],
     [["-sep", "-o"], /"-sep" has an invalid value/],
     [["-d", "-fast"], /"-d" has an invalid value/],
+    // widths and precisions are bounded, as -lang and -x are
+    [
+      ["-c", "%.999999999f"],
+      /^ExifTool option "-c" has an invalid value "%\.999999999f": a width or precision of 999999999 in "%\.999999999" \(at most 99\)$/,
+    ],
+    [["-c", "%d deg %100d'"], /"-c" has an invalid value .*a width or precision of 100 in "%100"/],
+    [["-c", "%1$.2000f"], /a width or precision of 2000/],
+    [
+      ["-d", "%999999999Y"],
+      /^ExifTool option "-d" has an invalid value "%999999999Y": a width or precision of 999999999 in "%999999999" \(at most 99\)$/,
+    ],
+    [["-d", "%Y-%m-%d %_0120H"], /"-d" has an invalid value .*of 120 in "%_0120"/],
     // a second dash: exiftool strips one and still finds an option
     [["--ext", "-d", "/etc/passwd"], /"--ext" is unknown or not allowed/],
     [["--wext", "-d", "/etc"], /"--wext" is refused|"--wext" is unknown or not allowed/],

@@ -4,11 +4,12 @@
 // fault-injecting proxy.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import type {
-  BatchOperationsEvent,
-  BatchOperationsTask,
+import {
+  taskResult,
+  type BatchOperationsEvent,
+  type BatchOperationsTask,
 } from "../../function/events/batch-operations";
 import type { HandlerRuntime } from "../../function/handler";
 import { localHandler } from "../support/local-handler";
@@ -132,6 +133,45 @@ describe("Lambda handler, S3 Batch Operations", function () {
     }
   });
 
+  it("fails a task whose key reads as two existing objects, in both schemas, and stores no result for it", async () => {
+    const png = readFileSync(join(CORPUS_DIR, "PNG.png"));
+    await local.put("uploads", "both/a+b.jpg", jpeg);
+    await local.put("uploads", "both/a b.jpg", png);
+    await local.put("uploads", "both/100%25.jpg", jpeg);
+    await local.put("uploads", "both/100%.jpg", png);
+    await local.put("uploads", "both/only+plus.jpg", jpeg);
+    for (const schema of ["1.0", "2.0"] as const) {
+      const event = invocation(schema, [
+        { bucket: "uploads", s3Key: "both/a+b.jpg", taskId: "plus" },
+        { bucket: "uploads", s3Key: "both/100%25.jpg", taskId: "percent" },
+        // one reading only: no doubt which object is meant
+        { bucket: "uploads", s3Key: "both/only+plus.jpg", taskId: "single" },
+      ]);
+      const { value: response } = await capturingStdout(() =>
+        runtime.handler(event, lambdaContext()),
+      );
+      expect(response.results.map((r) => [r.taskId, r.resultCode])).to.deep.equal([
+        ["plus", "PermanentFailure"],
+        ["percent", "PermanentFailure"],
+        ["single", "Succeeded"],
+      ]);
+      expect(response.results[0].resultString).to.equal(
+        "MalformedMessage: the event's key reads as two objects that both exist, " +
+          "s3://uploads/both/a b.jpg and s3://uploads/both/a+b.jpg (URL-decoded or as sent): " +
+          "neither is extracted; name the object unambiguously (a Batch Operations manifest lists keys URL-encoded)",
+      );
+      expect(response.results[1].resultString).to.match(
+        /two objects that both exist, s3:\/\/uploads\/both\/100%\.jpg and s3:\/\/uploads\/both\/100%25\.jpg/,
+      );
+    }
+    const listing = await local.direct.send(
+      new ListObjectsV2Command({ Bucket: "results", Prefix: "both/" }),
+    );
+    expect((listing.Contents ?? []).map((item) => item.Key)).to.deep.equal([
+      "both/only+plus.jpg.json",
+    ]);
+  });
+
   it("fails a missing key, a denied read and a malformed task permanently, each with its reason", async () => {
     await local.put("uploads", "locked.jpg", jpeg);
     local.proxy.fault = (request) =>
@@ -229,5 +269,43 @@ describe("Lambda handler, S3 Batch Operations", function () {
       (caught: Error) => (error = caught),
     );
     expect(error?.message).to.match(/invocationSchemaVersion "3\.0" is not one of 1\.0, 2\.0/);
+  });
+  it("refuses a null event, one without tasks and a task without a string taskId, each by name", async () => {
+    const refusal = async (event: unknown): Promise<string | undefined> => {
+      let error: Error | undefined;
+      await capturingStdout(() =>
+        runtime.handler(event as BatchOperationsEvent, lambdaContext()),
+      ).catch((caught: Error) => (error = caught));
+      expect(error?.name).to.equal("MalformedMessageError");
+      return error?.message;
+    };
+    expect(await refusal(null)).to.match(
+      /^the event is neither an SQS batch \(Records\) nor an S3 Batch Operations invocation/,
+    );
+    const noTasks = invocation("2.0", []) as Partial<BatchOperationsEvent>;
+    delete noTasks.tasks;
+    expect(await refusal(noTasks)).to.equal("S3 Batch Operations tasks is not an array of objects");
+    const missing = invocation("2.0", [{ bucket: "uploads", s3Key: "a.jpg" }]);
+    delete (missing.tasks[0] as Partial<BatchOperationsTask>).taskId;
+    expect(await refusal(missing)).to.equal(
+      "S3 Batch Operations tasks[0].taskId is not a non-empty string",
+    );
+    const numeric = invocation("2.0", [
+      { bucket: "uploads", s3Key: "a.jpg" },
+      { bucket: "uploads", s3Key: "b.jpg" },
+    ]);
+    (numeric.tasks[1] as unknown as { taskId: number }).taskId = 7;
+    expect(await refusal(numeric)).to.equal(
+      "S3 Batch Operations tasks[1].taskId is not a non-empty string",
+    );
+  });
+
+  it("cuts a long resultString between code points, never inside an emoji", () => {
+    const { resultString } = taskResult("t", "PermanentFailure", "😀".repeat(600));
+    expect(Array.from(resultString)).to.have.length(512);
+    expect(resultString.endsWith("😀…")).to.equal(true);
+    // no lone surrogate: the string survives a round trip through UTF-8
+    expect(Buffer.from(resultString, "utf8").toString("utf8")).to.equal(resultString);
+    expect(taskResult("t", "Succeeded", "short").resultString).to.equal("short");
   });
 });

@@ -76,6 +76,14 @@ describe("function configuration", () => {
         `^EXIFTOOL_OPTIONS: ExifTool option "-lang" has an invalid value "${language}": the languages are cs, de, en, .*zh-tw$`,
       ),
     ]),
+    [
+      { ...base, EXIFTOOL_OPTIONS: '["-c", "%.999999999f"]' },
+      /^EXIFTOOL_OPTIONS: ExifTool option "-c" has an invalid value "%.999999999f": a width or precision of 999999999/,
+    ],
+    [
+      { ...base, EXIFTOOL_OPTIONS: '["-d", "%999999999Y"]' },
+      /^EXIFTOOL_OPTIONS: ExifTool option "-d" has an invalid value "%999999999Y": a width or precision of 999999999/,
+    ],
     [{ ...base, RESULTS_PREFIX: "/abs/" }, /RESULTS_PREFIX must not start with "\/"/],
     [{ ...base, DEADLINE_RESERVE_MS: "-1" }, /DEADLINE_RESERVE_MS/],
     [{ ...base, OBJECT_TIMEOUT_MS: "-1" }, /OBJECT_TIMEOUT_MS must be a whole number from 0/],

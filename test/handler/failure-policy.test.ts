@@ -7,7 +7,7 @@ import { DeadlineError } from "../../function/outcomes/deadline";
 import { judge, type Disposition } from "../../function/outcomes/failure-policy";
 import { RefusedObjectError } from "../../function/outcomes/refusal";
 import { classifyS3Error } from "../../function/ranges/s3-errors";
-import { ResultConflictError } from "../../function/results/s3-result-sink";
+import { ResultConflictError, SupersededResultError } from "../../function/results/s3-result-sink";
 
 const sdkError = (name: string, status: number, extra: Record<string, string> = {}) =>
   Object.assign(
@@ -72,6 +72,12 @@ describe("failure policy", () => {
       new ResultConflictError("x"),
       "give-up",
       "ResultConflict",
+    ],
+    [
+      "an older version than the stored result's",
+      new SupersededResultError("newer there"),
+      "acknowledge",
+      "Superseded",
     ],
     ["anything else", new TypeError("surprise"), "retry", "TypeError"],
   ];

@@ -52,6 +52,23 @@ describe("result keys near S3's 1,024-byte key limit", function () {
     expect(bytes(odd)).to.equal(1023);
   });
 
+  it("never gives a plain key the hashed form's shape: the issue's 1,020-byte and 1,019-byte pair get two result keys", () => {
+    const long = "k".repeat(1020);
+    const hashed = resultKey("", long);
+    // the long key's result: its first 954 bytes, ~, its SHA-256, .json
+    expect(hashed).to.equal(`${"k".repeat(954)}~${sha256(long)}.json`);
+    const mimic = hashed.slice(0, -".json".length);
+    expect(bytes(mimic)).to.equal(1019);
+    // <mimic>.json would fit in 1,024 bytes, but it is the long key's place
+    expect(resultKey("", mimic)).to.not.equal(hashed);
+    expect(resultKey("", mimic)).to.equal(`${"k".repeat(954)}~${sha256(mimic)}.json`);
+    // a short key that merely ends like a hash is moved too, and only such keys are
+    const short = `a~${sha256("a")}`;
+    expect(resultKey("out/", short)).to.equal(`out/${short}~${sha256(short)}.json`);
+    expect(resultKey("out/", "a~b.jpg")).to.equal("out/a~b.jpg.json");
+    expect(resultKey("out/", `a~${"F".repeat(64)}`)).to.equal(`out/a~${"F".repeat(64)}.json`);
+  });
+
   it("refuses a prefix that leaves no room, saying so", () => {
     expect(() => resultKey("p".repeat(1000), "x".repeat(100))).to.throw(
       /results prefix \(1000 bytes\) leaves no room/,
@@ -75,20 +92,23 @@ describe("result keys near S3's 1,024-byte key limit", function () {
       await local.stop();
     });
 
-    it("stores the result of a 1,020-byte and a 1,024-byte key, each record naming its full key", async () => {
-      const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
-      const keys = [`long/${"x".repeat(1011)}.jpg`, `long/${"y".repeat(1015)}.jpg`];
-      expect(keys.map(bytes)).to.deep.equal([1020, 1024]);
-      for (const key of keys) await local.put("uploads", key, jpeg);
-      const runtime = createHandler({
+    const handlerWithPrefix = (prefix: string) =>
+      createHandler({
         ...process.env,
         AWS_ENDPOINT_URL_S3: local.proxy.endpoint,
         AWS_REGION: "us-east-1",
         UPLOAD_BUCKETS: "uploads",
         RESULTS_BUCKET: "results",
-        RESULTS_PREFIX: "exif/",
+        RESULTS_PREFIX: prefix,
         EXIFTOOL_WORKERS: "1",
       });
+
+    it("stores the result of a 1,020-byte and a 1,024-byte key, each record naming its full key", async () => {
+      const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
+      const keys = [`long/${"x".repeat(1011)}.jpg`, `long/${"y".repeat(1015)}.jpg`];
+      expect(keys.map(bytes)).to.deep.equal([1020, 1024]);
+      for (const key of keys) await local.put("uploads", key, jpeg);
+      const runtime = handlerWithPrefix("exif/");
       try {
         const response = await runtime.handler(
           sqsEvent(
@@ -119,6 +139,43 @@ describe("result keys near S3's 1,024-byte key limit", function () {
         expect(record.key).to.equal(key);
         expect(record.metadata).to.include({ FileType: "JPEG" });
       }
+    });
+    it("stores the issue's 1,020-byte key and its 1,019-byte mimic in two places, each naming its own key", async () => {
+      const jpeg = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
+      const png = readFileSync(join(CORPUS_DIR, "PNG.png"));
+      const long = `k/${"x".repeat(1018)}`;
+      const mimic = `${long.slice(0, 954)}~${sha256(long)}`;
+      expect([bytes(long), bytes(mimic)]).to.deep.equal([1020, 1019]);
+      await local.put("uploads", long, jpeg);
+      await local.put("uploads", mimic, png);
+      const runtime = handlerWithPrefix("");
+      try {
+        // one after the other: the mimic's write would be the one to overwrite
+        for (const key of [long, mimic]) {
+          const response = await runtime.handler(
+            sqsEvent([sqsRecord(s3Notification([{ bucket: "uploads", encodedKey: key }]))]),
+            lambdaContext(),
+          );
+          expect(response.batchItemFailures).to.deep.equal([]);
+        }
+      } finally {
+        await runtime.close();
+      }
+      for (const [key, type] of [
+        [long, "JPEG"],
+        [mimic, "PNG"],
+      ]) {
+        const object = await local.direct.send(
+          new GetObjectCommand({ Bucket: "results", Key: resultKey("", key) }),
+        );
+        const record = JSON.parse(await object.Body!.transformToString()) as {
+          key: string;
+          metadata: Record<string, unknown>;
+        };
+        expect(record.key).to.equal(key);
+        expect(record.metadata).to.include({ FileType: type });
+      }
+      expect(resultKey("", long)).to.not.equal(resultKey("", mimic));
     });
   });
 });

@@ -188,6 +188,8 @@ describe("infra config", () => {
       ),
     ]),
     ["exiftoolOptions", { exiftoolOptions: '["-x", "all"]' }, /it excludes every tag/],
+    ["exiftoolOptions", { exiftoolOptions: '["-c", "%.999999999f"]' }, /a width or precision of/],
+    ["exiftoolOptions", { exiftoolOptions: '["-d", "%999999999Y"]' }, /a width or precision of/],
     ["exiftoolOptions", { exiftoolOptions: '["-api", "TimeZone=:/etc/passwd"]' }, /invalid value/],
     ["exiftoolWorkers", { exiftoolWorkers: "0" }],
     ["logLevel", { logLevel: "TRACE" }],

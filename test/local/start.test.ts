@@ -117,8 +117,8 @@ async function busyPort(): Promise<{ port: number; close: () => Promise<void> }>
   };
 }
 
-/** Uploads a corpus file through the served endpoint and waits for its `stored` line. */
-async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<void> {
+/** Uploads a corpus file through the served endpoint, as any S3 client would. */
+async function upload(endpoint: string, key: string): Promise<void> {
   const s3 = createS3Client({
     endpoint,
     region: "us-east-1",
@@ -130,6 +130,11 @@ async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<v
   } finally {
     s3.destroy();
   }
+}
+
+/** Uploads a corpus file through the served endpoint and waits for its `stored` line. */
+async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<void> {
+  await upload(endpoint, key);
   const line = new RegExp(`^stored +${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} -> `, "m");
   await waitFor("the processed line", () => (line.test(run.stdout()) ? true : undefined));
 }
@@ -193,6 +198,27 @@ describe("npm start (local/start.ts)", () => {
     // checked at once: a worker left to notice its closed stdin would still be here
     expect(children.filter(alive).map((p) => `${p.pid} ${p.command}`)).to.deep.equal([]);
     expect(run.stderr()).to.include("SIGINT: finishing the batch in flight, then stopping");
+  });
+
+  it("prints an uploaded key escaped: a newline in it cannot forge a line", async () => {
+    const run = cli(["--port", "0"]);
+    const endpoint = await readyEndpoint(run);
+    const forged = "stored  forged.jpg -> s3://results/forged.jpg.json (99 tags)";
+    const key = `evil\n${forged}\u001b[2K.jpg`;
+    await upload(endpoint, key);
+    const printed = `evil\\n${forged}\\u001b[2K.jpg`;
+    const line = await waitFor("the processed line", () =>
+      run
+        .stdout()
+        .split("\n")
+        .find((text) => text.startsWith("stored  evil")),
+    );
+    expect(line!.startsWith(`stored  ${printed} -> s3://results/${printed}.json (`)).to.equal(
+      true,
+      line,
+    );
+    expect(run.stdout().split("\n")).to.not.include(forged);
+    expect(run.stdout()).to.not.include("\u001b");
   });
 
   it("--verbose: the handler's log lines go to stderr, stdout stays one JSON array", async () => {
