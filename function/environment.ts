@@ -12,6 +12,10 @@ export interface FunctionSettings {
   uploadBuckets: readonly string[];
   resultsBucket: string;
   resultsPrefix: string;
+  /** bucket (the default), annotation or both; see function/config.ts. */
+  resultDestination?: "bucket" | "annotation" | "both";
+  /** The annotation's name; the function's default (exiftool) when unset. */
+  annotationName?: string;
   exiftoolOptions: readonly string[];
   exiftoolWorkers: number;
   /** Each Perl worker's memory cap; 0 for none. */
@@ -35,5 +39,8 @@ export function functionEnvironment(settings: FunctionSettings): Record<string, 
     LOG_LEVEL: settings.logLevel,
   };
   if (settings.eventBusName !== undefined) variables.EVENT_BUS_NAME = settings.eventBusName;
+  if (settings.resultDestination !== undefined)
+    variables.RESULT_DESTINATION = settings.resultDestination;
+  if (settings.annotationName !== undefined) variables.ANNOTATION_NAME = settings.annotationName;
   return variables;
 }

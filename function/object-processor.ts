@@ -22,7 +22,8 @@ import {
   type ExiftoolRun,
   type ResultRecord,
 } from "./results/result-record";
-import type { S3ResultSink, StoredResult } from "./results/s3-result-sink";
+import { AnnotationRefusedError } from "./results/annotation-sink";
+import { storedLocation, type ResultSink, type StoredResult } from "./results/result-sink";
 
 export interface Outcome {
   /** The object as read: `key` is the reading that was found, if the event offered two. */
@@ -38,7 +39,7 @@ export interface ProcessorDeps {
   extractor: Extractor;
   /** For the HEAD that describes an archived object. */
   s3: S3Client;
-  sink: S3ResultSink;
+  sink: ResultSink;
   publisher?: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -64,7 +65,8 @@ export class ObjectProcessor {
 
   private async fail(where: S3ObjectRef, error: unknown): Promise<Outcome> {
     let failure = error;
-    let stored: StoredResult | undefined;
+    // a refused annotation's record went to the results bucket instead
+    let stored = error instanceof AnnotationRefusedError ? error.stored : undefined;
     if (error instanceof S3ReadError && error.kind === "Archived") {
       try {
         stored = await this.storeArchived(where, error);
@@ -74,7 +76,7 @@ export class ObjectProcessor {
       }
     }
     const verdict = judge(failure);
-    const fields = stored ? { ...where, result: `s3://${stored.bucket}/${stored.key}` } : where;
+    const fields = stored ? { ...where, result: storedLocation(stored) } : where;
     reportVerdict(this.deps.logger, this.deps.metrics, verdict, { ...fields }, failure);
     return { object: where, stored, failure: { verdict, error: failure } };
   }
@@ -124,7 +126,7 @@ export class ObjectProcessor {
       bytesRead: extraction.stats.bytesRead,
       requests: extraction.stats.requests,
       durationMs: extraction.durationMs,
-      result: `s3://${stored.bucket}/${stored.key}`,
+      result: storedLocation(stored),
       staleNotification: stale,
       outcome: "stored",
     });

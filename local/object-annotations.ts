@@ -15,21 +15,12 @@
 // annotations at once, and one made around the proxy is caught by that check.
 import { createHash } from "node:crypto";
 import http from "node:http";
-
-export const MAX_ANNOTATION_BYTES = 1024 * 1024;
-export const MAX_ANNOTATIONS_PER_OBJECT = 1000;
-export const MAX_ANNOTATION_NAME_BYTES = 512;
-
-/** S3's documented annotation naming rules; undefined when `name` follows them. */
-export function annotationNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "an annotation name must not be empty";
-  if (Buffer.byteLength(name) > MAX_ANNOTATION_NAME_BYTES)
-    return `an annotation name is at most ${MAX_ANNOTATION_NAME_BYTES} bytes of UTF-8`;
-  if (/^(aws|s3)/i.test(name)) return 'an annotation name must not start with "aws" or "s3"';
-  if (!/^[\p{L}\p{N}_.-]+$/u.test(name))
-    return "an annotation name holds only letters, digits, underscores, periods and hyphens";
-  return undefined;
-}
+import {
+  annotationNameProblem,
+  MAX_ANNOTATION_BYTES,
+  MAX_ANNOTATION_NAME_BYTES,
+  MAX_ANNOTATIONS_PER_OBJECT,
+} from "../function/results/annotation-rules";
 
 interface Annotation {
   payload: Buffer;

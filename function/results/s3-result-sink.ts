@@ -9,17 +9,14 @@
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { stringifyWithExifToolJson } from "../exiftool/exiftool-json";
 import { resultKey, type ResultRecord } from "./result-record";
+import type { ResultSink, StoredResult } from "./result-sink";
+
+export type { StoredResult } from "./result-sink";
 
 /** User metadata (x-amz-meta-…) that marks an object as a result of this function. */
 export const RESULT_MARKER = "s3-exiftool-result";
 /** Its value: the version of the record's format. */
 export const RESULT_MARKER_VALUE = "1";
-
-export interface StoredResult {
-  bucket: string;
-  key: string;
-  bytes: number;
-}
 
 /** The results location holds an object this function did not write: it stays as it is. */
 export class ResultConflictError extends Error {
@@ -31,7 +28,7 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-export class S3ResultSink {
+export class S3ResultSink implements ResultSink {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
