@@ -31,6 +31,7 @@ import { reportVerdict } from "./outcomes/report";
 import { createS3Client } from "./ranges/s3-client";
 import { EventPublisher } from "./results/event-publisher";
 import { AnnotationResultSink } from "./results/annotation-sink";
+import { ResultRemover } from "./results/result-remover";
 import { storedLocation, type ResultSink } from "./results/result-sink";
 import { S3ResultSink } from "./results/s3-result-sink";
 
@@ -83,6 +84,10 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     extractor,
     s3,
     sink: resultSink(config, s3),
+    remover:
+      config.resultDestination === "annotation"
+        ? undefined
+        : new ResultRemover(s3, config.resultsBucket, config.resultsPrefix),
     publisher: config.eventBusName
       ? new EventPublisher(
           new EventBridgeClient({
@@ -121,9 +126,10 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       }
       for (const reason of message.skipped)
         logger.info("record skipped", { messageId: record.messageId, reason });
-      const outcomes = await Promise.all(
-        message.objects.map((object) => limit(() => processor.process(object, remainingMs))),
-      );
+      const outcomes = await Promise.all([
+        ...message.objects.map((object) => limit(() => processor.process(object, remainingMs))),
+        ...message.removals.map((removed) => limit(() => processor.remove(removed))),
+      ]);
       // the message fails (and so returns, or ends in the DLQ) unless each of
       // its objects was stored or acknowledged
       const failed = outcomes.find(

@@ -6,7 +6,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { FunctionConfig } from "./config";
-import type { ObjectCreated } from "./events/object-created";
+import type { ObjectCreated, ObjectRemoved } from "./events/object-created";
 import type { Extractor } from "./extractor";
 import { DeadlineError } from "./outcomes/deadline";
 import { judge, type Verdict } from "./outcomes/failure-policy";
@@ -23,6 +23,7 @@ import {
   type ResultRecord,
 } from "./results/result-record";
 import { AnnotationRefusedError } from "./results/annotation-sink";
+import type { ResultRemover } from "./results/result-remover";
 import { storedLocation, type ResultSink, type StoredResult } from "./results/result-sink";
 
 export interface Outcome {
@@ -40,6 +41,8 @@ export interface ProcessorDeps {
   /** For the HEAD that describes an archived object. */
   s3: S3Client;
   sink: ResultSink;
+  /** Deletes a removed object's stale result; absent when results are annotations only. */
+  remover?: ResultRemover;
   publisher?: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -58,6 +61,29 @@ export class ObjectProcessor {
     try {
       this.refuse(where);
       return await this.extractAndStore(object, where, remainingMs);
+    } catch (error) {
+      return this.fail(where, error);
+    }
+  }
+
+  /** A removal event: the object's result goes, unless it describes the object now at the key. */
+  async remove(removed: ObjectRemoved): Promise<Outcome> {
+    const where: S3ObjectRef = { bucket: removed.bucket, key: removed.key };
+    try {
+      this.refuse(where);
+      const { remover, logger, metrics } = this.deps;
+      // annotations need nothing: S3 removes them with their object version
+      const removal = remover ? await remover.remove(removed) : undefined;
+      logger.info("removal", {
+        ...where,
+        eventName: removed.eventName,
+        versionId: removed.versionId,
+        sequencer: removed.sequencer,
+        result: removal?.resultKey,
+        outcome: removal?.removal ?? "annotations-removed-by-s3",
+      });
+      if (removal?.removal === "deleted") metrics.addMetric("ResultsDeleted", MetricUnit.Count, 1);
+      return { object: where };
     } catch (error) {
       return this.fail(where, error);
     }
