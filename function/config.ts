@@ -10,6 +10,15 @@ export const RESULT_DESTINATIONS = ["bucket", "annotation", "both"] as const;
 export type ResultDestination = (typeof RESULT_DESTINATIONS)[number];
 export const DEFAULT_ANNOTATION_NAME = "exiftool";
 
+/** The annotation results are written to under these settings (as env values), if any. */
+export function writtenAnnotation(
+  destination: string | undefined,
+  name: string | undefined,
+): string | undefined {
+  if (destination !== "annotation" && destination !== "both") return undefined;
+  return name || DEFAULT_ANNOTATION_NAME;
+}
+
 export interface FunctionConfig {
   /** The only buckets a message may name; any other is refused without a read. */
   uploadBuckets: string[];

@@ -2,7 +2,7 @@
 // the results location, and the ExifTool release and options the deployed
 // function records in each result (the stack's outputs on AWS, the stack
 // file locally: both come from the config the function was deployed with).
-import { DEFAULT_ANNOTATION_NAME } from "../../function/config";
+import { writtenAnnotation } from "../../function/config";
 import { exiftoolRelease } from "../../infra/backfill-contract";
 import type { LocalSettings } from "../../local/config";
 import type { Settings } from "../../infra/config";
@@ -18,15 +18,6 @@ export interface Target {
   exiftoolOptions: string[];
   /** Set when the function writes annotations (RESULT_DESTINATION annotation or both): --missing and --stale read them. */
   annotationName?: string;
-}
-
-/** The annotation a stack's results are judged by, if its destination writes annotations. */
-export function judgedAnnotation(
-  destination: string | undefined,
-  name: string | undefined,
-): string | undefined {
-  if (destination !== "annotation" && destination !== "both") return undefined;
-  return name || DEFAULT_ANNOTATION_NAME;
 }
 
 /** What a Batch Operations job needs besides. */
@@ -51,7 +42,7 @@ export function batchTarget(outputs: StackOutputs): BatchTarget {
     functionArn: outputs.string("functionArn"),
     roleArn: outputs.string("batchOperationsRoleArn"),
     // stacks from before result destinations existed have these outputs not
-    annotationName: judgedAnnotation(
+    annotationName: writtenAnnotation(
       optionalString(outputs.values.resultDestination),
       optionalString(outputs.values.annotationName),
     ),
@@ -68,7 +59,7 @@ export function localTarget(local: LocalSettings, settings: Settings): Target {
     filterSuffix: local.filterSuffix,
     exiftoolVersion: exiftoolRelease(settings.exiftoolVersion),
     exiftoolOptions: local.exiftoolOptions,
-    annotationName: judgedAnnotation(
+    annotationName: writtenAnnotation(
       local.functionEnvironment.RESULT_DESTINATION,
       local.functionEnvironment.ANNOTATION_NAME,
     ),

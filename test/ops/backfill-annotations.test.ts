@@ -7,7 +7,8 @@ import {
   type Selection,
   type SelectionCounts,
 } from "../../scripts/backfill/selection";
-import { judgedAnnotation, type Target } from "../../scripts/backfill/target";
+import { writtenAnnotation } from "../../function/config";
+import type { Target } from "../../scripts/backfill/target";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
 describe("backfill selection by annotation", () => {
@@ -91,10 +92,10 @@ describe("backfill selection by annotation", () => {
   });
 
   it("reads annotations only when the stack's destination writes them", async () => {
-    expect(judgedAnnotation(undefined, undefined)).to.equal(undefined);
-    expect(judgedAnnotation("bucket", "x")).to.equal(undefined);
-    expect(judgedAnnotation("annotation", undefined)).to.equal("exiftool");
-    expect(judgedAnnotation("both", "media.exif")).to.equal("media.exif");
+    expect(writtenAnnotation(undefined, undefined)).to.equal(undefined);
+    expect(writtenAnnotation("bucket", "x")).to.equal(undefined);
+    expect(writtenAnnotation("annotation", undefined)).to.equal("exiftool");
+    expect(writtenAnnotation("both", "media.exif")).to.equal("media.exif");
     // judged by the (empty) results bucket instead, every object is missing
     const byBucket = await select("missing", { ...target, annotationName: undefined });
     expect(byBucket.counts).to.include({ missing: 5 });
