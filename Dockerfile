@@ -1,8 +1,12 @@
-# syntax=docker/dockerfile:1
 # The function image. Thin on purpose: everything it copies (dist/function and
 # the pinned ExifTool from node_modules) is built and tested outside Docker by
 # `npm run build` and `npm test`. Build args come from the stack config via
 # infra/image.ts; scripts/test-image.ts passes the same ones.
+#
+# No syntax directive: it would make every fresh build pull the Dockerfile
+# frontend from Docker Hub, anonymously. The engine's own frontend reads all
+# of this file; ADD --checksum needs Dockerfile 1.6, which Docker Engine 25
+# and later build in.
 
 # Pins (stack config: nodeMajor, baseImageDigest, perlSource, exiftoolVersion).
 ARG NODE_MAJOR=24

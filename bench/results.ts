@@ -2,6 +2,7 @@
 // out from it. Pure: the reports and the tests use it without running anything.
 import type { ContenderName } from "./contenders/contender";
 import type { CpuSplit } from "./cpu-time";
+import type { WorkerCpuBreakdown } from "./worker-breakdown";
 import { DEFAULT_RANGE_READ_OPTIONS } from "../function/ranges/s3-range-source";
 
 export type FileGroup = "large" | "samples";
@@ -61,6 +62,8 @@ export interface Throughput {
   perFile: PerFile;
   /** For the engine, ceiling and warm-unisolated: their outputs in the lane's order. */
   fresh?: FreshCheck;
+  /** For the engine: its ExifTool CPU per object by phase. */
+  breakdown?: WorkerCpuBreakdown;
 }
 
 /** One camera photo read by the engine as on Lambda (its event's size announced). */
@@ -142,6 +145,8 @@ export interface IsolationCost {
   engineOfCeiling: number;
   engineOfWarm: number;
   engineOverStream: number;
+  /** ExifTool CPU per file, engine ÷ warm-unisolated (0 when either is missing). */
+  cpuEngineOfWarm: number;
 }
 
 /** Per lane: what a fresh ExifTool per object costs, next to the engine's other ratios. */
@@ -155,6 +160,8 @@ export function isolationCosts({ throughput }: Results): IsolationCost[] {
     const [engine, ceiling, warmUnisolated, stream] = (
       ["engine", "ceiling", "warm-unisolated", "stream"] as const
     ).map(rate);
+    const cpu = (name: ContenderName): number =>
+      lane.find((t) => t.contender === name)?.cpuMsPerFile.exiftoolMs ?? 0;
     return {
       corpus,
       files: lane[0].files,
@@ -166,6 +173,7 @@ export function isolationCosts({ throughput }: Results): IsolationCost[] {
       engineOfCeiling: ratio(engine, ceiling),
       engineOfWarm: ratio(engine, warmUnisolated),
       engineOverStream: ratio(engine, stream),
+      cpuEngineOfWarm: ratio(cpu("engine"), cpu("warm-unisolated")),
     };
   });
 }

@@ -222,6 +222,7 @@ async function main(): Promise<void> {
       try {
         const measured = await interleaved(lane, runners, THROUGHPUT_ROUNDS);
         for (const [index, runner] of runners.entries()) {
+          if (runner.breakdown) measured[index].breakdown = runner.breakdown();
           if (!runner.printed) continue;
           const fresh = await checkAgainstFresh(runner.printed, (path) => referenceFor(path)([]));
           measured[index].fresh = fresh;

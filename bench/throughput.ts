@@ -19,6 +19,7 @@ import { LocalFileSource } from "./local-file-source";
 import { differingTags } from "./reference";
 import type { Corpus, FreshCheck, PerFile, Throughput } from "./results";
 import { StayOpenExiftool } from "./stay-open-exiftool";
+import { BreakdownRecorder, type WorkerCpuBreakdown } from "./worker-breakdown";
 
 export const WORKERS = 2;
 export const CONCURRENCY = 4;
@@ -49,6 +50,8 @@ export interface Runner {
   /** Each file's output in the lane's order, from runners whose processes outlive a file. */
   printed?: Printed[];
   task(file: ThroughputFile): Promise<void>;
+  /** The engine's: its workers' CPU by phase over the lane. */
+  breakdown?: () => WorkerCpuBreakdown;
   close(): Promise<void>;
 }
 
@@ -134,8 +137,9 @@ async function warmExtractor(
   s3: S3Client,
   lane: Lane,
   range: Partial<RangeReadOptions>,
+  env?: NodeJS.ProcessEnv,
 ): Promise<Extractor> {
-  const extractor = new Extractor({ s3, workers: WORKERS, range });
+  const extractor = new Extractor({ s3, workers: WORKERS, range, env });
   await Promise.all(lane.files.slice(0, WORKERS).map(({ ref }) => extractor.extract(ref)));
   return extractor;
 }
@@ -173,15 +177,21 @@ export async function engineRunner(
   lane: Lane,
   range: Partial<RangeReadOptions> = {},
 ): Promise<Runner> {
-  const extractor = await warmExtractor(s3, lane, range);
-  return recordingRunner(
+  const recorder = new BreakdownRecorder();
+  const extractor = await warmExtractor(s3, lane, range, recorder.env);
+  recorder.reset();
+  const runner = recordingRunner(
     "engine",
     async ({ ref }) => {
       const { timing, stats, metadata } = await extractor.extract(ref);
       return { stats, timing, metadata: () => metadata };
     },
-    () => extractor.close(),
+    async () => {
+      await extractor.close();
+      recorder.close();
+    },
   );
+  return { ...runner, breakdown: () => recorder.read() };
 }
 
 /** The engine's pool and worker code on local files: what the engine would do with a free S3. */

@@ -334,6 +334,23 @@ export function visibilityTimeoutFor(
 }
 
 /**
+ * The longest name of each kind whose AWS limit the stack could reach: the
+ * suffix the stack puts after the prefix. Pulumi adds "-" and 7 random
+ * characters to every name it generates.
+ */
+export const LONGEST_NAMES = [
+  { kind: "S3 bucket", limit: 63, suffix: "-release-artifacts" },
+  { kind: "IAM role", limit: 64, suffix: "-batch-operations" },
+  { kind: "EventBridge Scheduler schedule", limit: 64, suffix: "-release-schedule" },
+] as const;
+const PULUMI_SUFFIX = 8;
+
+/** The longest stack name whose resource names all fit their AWS limits. */
+export const MAX_STACK_NAME =
+  Math.min(...LONGEST_NAMES.map(({ limit, suffix }) => limit - suffix.length - PULUMI_SUFFIX)) -
+  `${PROJECT}-`.length;
+
+/**
  * Prefix for every resource name: the project and the stack, lowercased and
  * limited to what S3, ECR and IAM all accept, so two stacks never collide.
  */
@@ -342,11 +359,9 @@ export function resourcePrefix(stack: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/-+$/, "");
-  // Leaves room for Pulumi's 8-character suffix and the longest resource
-  // suffix ("-uploads") within S3's 63-character bucket names.
-  if (cleaned.length > 40) {
+  if (cleaned.length > `${PROJECT}-`.length + MAX_STACK_NAME) {
     throw new Error(
-      `stack name "${stack}" is too long for resource names: use at most 28 characters`,
+      `stack name "${stack}" is too long for resource names: use at most ${MAX_STACK_NAME} characters`,
     );
   }
   return cleaned;

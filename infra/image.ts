@@ -34,14 +34,34 @@ export function imageBuildArgs(pins: ImagePins): Record<string, string> {
   };
 }
 
-/** ECR lifecycle policy: keep the newest N images, whatever their tags. */
-export function keepLastImages(count: number): string {
+/** The tag prefix of the images the release pipeline's build stage tests and pushes. */
+export const TESTED_TAG_PREFIX = "tested-";
+
+/**
+ * ECR lifecycle policy. The image the function runs carries IMAGE_TAG, which
+ * no rule selects, so it is never expired however many builds follow it.
+ * Each build stage pushes a `tested-<n>` image, deployed or not: those keep
+ * their own newest N. Images a deploy left behind (untagged once IMAGE_TAG
+ * moved on) keep their newest N too, for a rollback.
+ */
+export function imageLifecyclePolicy(count: number): string {
   return JSON.stringify({
     rules: [
       {
         rulePriority: 1,
-        description: `Keep the last ${count} images`,
-        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: count },
+        description: `Keep the last ${count} images the release pipeline tested`,
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [TESTED_TAG_PREFIX],
+          countType: "imageCountMoreThan",
+          countNumber: count,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${count} images earlier deploys ran`,
+        selection: { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: count },
         action: { type: "expire" },
       },
     ],
@@ -96,7 +116,7 @@ export class FunctionImage extends pulumi.ComponentResource {
     );
     new aws.ecr.LifecyclePolicy(
       name,
-      { repository: this.repository.name, policy: keepLastImages(args.keepImages) },
+      { repository: this.repository.name, policy: imageLifecyclePolicy(args.keepImages) },
       child,
     );
 

@@ -27,18 +27,17 @@ interface BucketRef {
  * The function's log settings. JSON logs switch on Lambda's own level filter,
  * which sets AWS_LAMBDA_LOG_LEVEL, and Powertools lets that variable win over
  * LOG_LEVEL: left at Lambda's default (INFO), `logLevel: DEBUG` would be
- * dropped. System logs stop at WARN, their least verbose level.
+ * dropped. Lambda gives a line without a level, as Powertools' EMF metrics
+ * are, the level INFO (Lambda: Log-level filtering), so a filter above INFO
+ * would drop every metric: WARN and ERROR use text logs, which Lambda does
+ * not filter, and Powertools then obeys LOG_LEVEL (its lines stay JSON).
  */
 export function functionLogging(
   level: LogLevel,
   logGroup: pulumi.Input<string>,
 ): aws.types.input.lambda.FunctionLoggingConfig {
-  return {
-    logFormat: "JSON",
-    logGroup,
-    applicationLogLevel: level,
-    systemLogLevel: level === "DEBUG" || level === "INFO" ? level : "WARN",
-  };
+  if (level === "WARN" || level === "ERROR") return { logFormat: "Text", logGroup };
+  return { logFormat: "JSON", logGroup, applicationLogLevel: level, systemLogLevel: level };
 }
 
 export class Pipeline extends pulumi.ComponentResource {

@@ -1,8 +1,14 @@
 // The trust policy of a role that one AWS service assumes, optionally only
-// on behalf of this account (against the confused deputy).
+// on behalf of this account, and of this stack's resources (against the
+// confused deputy).
 import type * as aws from "@pulumi/aws";
 
-export function serviceTrust(service: string, sourceAccount?: string): string {
+/**
+ * `sourceArn` is an ARN pattern (ArnLike): the service resources that may use
+ * the role, named with the stack's prefix because Pulumi names them only at
+ * creation, after the role exists.
+ */
+export function serviceTrust(service: string, sourceAccount?: string, sourceArn?: string): string {
   const document: aws.iam.PolicyDocument = {
     Version: "2012-10-17",
     Statement: [
@@ -11,7 +17,10 @@ export function serviceTrust(service: string, sourceAccount?: string): string {
         Principal: { Service: service },
         Action: "sts:AssumeRole",
         ...(sourceAccount && {
-          Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } },
+          Condition: {
+            StringEquals: { "aws:SourceAccount": sourceAccount },
+            ...(sourceArn && { ArnLike: { "aws:SourceArn": sourceArn } }),
+          },
         }),
       },
     ],

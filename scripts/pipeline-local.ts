@@ -1,13 +1,15 @@
 // `npm run pipeline:local [-- --buildspec FILE] [--skip "COMMAND"]... [--keep]`:
 // runs a buildspec's commands (by default the release pipeline's build stage)
-// in a fresh clone of this repository's HEAD, as CodeBuild would, one bash per
-// command with the buildspec's variables. Commands that need AWS never run
+// on an export of this repository's HEAD without `.git`, as CodeBuild gets it
+// from the pipeline's CODE_ZIP source artifact, one bash per command with the
+// buildspec's variables. A tree that is no git checkout (CodeBuild's own) is
+// copied as it is, less node_modules and dist. Commands that need AWS never run
 // here, and Docker ones only where a Docker engine answers; each skip is said.
 //
 // The build stage runs `npm test`, whose suite runs this script: nested runs
 // must skip `npm test` (the test does), or this refuses to start.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +24,37 @@ function git(args: string[], cwd: string): string {
   const result = spawnSync("git", args, { cwd, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout.trim();
+}
+
+/** Left out of a copy of a tree that is no git checkout: installed or built, never sources. */
+const NOT_SOURCES = new Set(["node_modules", "dist", ".git"]);
+
+/**
+ * Lays the sources out in `work` without `.git`, and says what they are:
+ * HEAD's files (`git archive`) in a git checkout, else the tree as it is.
+ */
+function exportSources(work: string): string {
+  mkdirSync(work);
+  if (!existsSync(path.join(ROOT, ".git"))) {
+    cpSync(ROOT, work, {
+      recursive: true,
+      filter: (source) => !NOT_SOURCES.has(path.relative(ROOT, source).split(path.sep)[0]!),
+    });
+    return "the working tree (no git checkout here: a copy, without node_modules and dist)";
+  }
+  const head = git(["rev-parse", "HEAD"], ROOT);
+  if (git(["status", "--porcelain", "--untracked-files=no"], ROOT) !== "") {
+    console.log("pipeline:local: note: uncommitted changes are not in the export (it is of HEAD)");
+  }
+  const archive = spawnSync(
+    "bash",
+    ["-c", 'git -C "$1" archive HEAD | tar -x -C "$2"', "-", ROOT, work],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (archive.status !== 0) throw new Error(`git archive HEAD failed: ${archive.stderr.trim()}`);
+  return `${head.slice(0, 12)} (git archive HEAD, without .git)`;
 }
 
 function main(): number {
@@ -41,21 +74,16 @@ function main(): number {
     return 2;
   }
 
-  const head = git(["rev-parse", "HEAD"], ROOT);
-  if (git(["status", "--porcelain", "--untracked-files=no"], ROOT) !== "") {
-    console.log("pipeline:local: note: uncommitted changes are not in the clone (it is of HEAD)");
-  }
   // <temp>/s3-exiftool beside <temp>/shared, as the checkout sits beside shared/
   const base = mkdtempSync(path.join(tmpdir(), "s3-exiftool-pipeline-"));
   const work = path.join(base, "s3-exiftool");
   try {
     const shared = path.join(ROOT, "..", "shared");
     if (existsSync(shared)) symlinkSync(shared, path.join(base, "shared"));
-    git(["clone", "--quiet", "--no-hardlinks", ROOT, work], base);
-    git(["checkout", "--quiet", "--detach", head], work);
+    const sources = exportSources(work);
     // the buildspec as committed, as CodeBuild reads it from its checkout
     const spec = loadBuildspec(path.resolve(work, values.buildspec!));
-    console.log(`pipeline:local: ${values.buildspec} on ${head.slice(0, 12)} in ${work}`);
+    console.log(`pipeline:local: ${values.buildspec} on ${sources} in ${work}`);
     for (const [runtime, version] of Object.entries(spec.runtimeVersions)) {
       console.log(
         `pipeline:local: runtime-versions ${runtime} ${version}: using this machine's (${process.version})`,
@@ -67,7 +95,7 @@ function main(): number {
       ...process.env,
       ...spec.variables,
       [NESTED]: "1",
-      // the clone installs what this checkout already has in npm's cache
+      // the export installs what this checkout already has in npm's cache
       npm_config_prefer_offline: "true",
       npm_config_audit: "false",
       npm_config_fund: "false",

@@ -60,6 +60,7 @@ export function renderMarkdown(results: Results): string {
     "",
     ISOLATION_NOTE,
     "",
+    ...breakdownSection(results),
     ...freshChecks(results),
     "## Camera photos: GETs per photo",
     "",
@@ -110,6 +111,7 @@ function isolationTable(results: Results): string {
       "Engine ÷ ceiling",
       "Engine ÷ warm-unisolated",
       "Engine ÷ stream",
+      "ExifTool CPU/file: engine ÷ warm-unisolated",
     ],
     isolationCosts(results).map((c) => [
       `${c.corpus} (${c.files})`,
@@ -121,8 +123,57 @@ function isolationTable(results: Results): string {
       ratio(c.engineOfCeiling),
       ratio(c.engineOfWarm),
       ratio(c.engineOverStream),
+      ratio(c.cpuEngineOfWarm),
     ]),
   );
+}
+
+const BREAKDOWN_NOTE = `The engine's ExifTool CPU per object by phase, from process CPU clocks in its workers (\`bench/WorkerBreakdown.pm\` around the unchanged worker.pl): in the parent, *fork* (copying its page tables) and the rest of its work per object (the command, waitpid, the side channel's resync); in the child, *setup* (fork to ImageInfo: the application's start and options), *ImageInfo* (reading the object, loading its format's modules, the parse), *output* (the JSON printed and flushed, END blocks) and *exit* (the kernel's teardown after POSIX::_exit). Warm-unisolated's whole CPU per file is the limit. A child's peak RSS (VmHWM) counts the parent's pages it shares.`;
+
+function breakdownSection(results: Results): string[] {
+  const lanes = results.throughput.filter((t) => t.breakdown?.objects);
+  if (!lanes.length) return [];
+  const warm = (corpus: string): string => {
+    const t = results.throughput.find(
+      (w) => w.corpus === corpus && w.contender === "warm-unisolated",
+    );
+    return t ? ms(t.cpuMsPerFile.exiftoolMs) : "";
+  };
+  return [
+    "### Where the engine's ExifTool CPU goes",
+    "",
+    table(
+      [
+        "Files",
+        "Objects",
+        "Fork",
+        "Parent, rest",
+        "Setup",
+        "ImageInfo",
+        "Output",
+        "Exit",
+        "Sum",
+        "Warm-unisolated, all",
+        "Child peak RSS",
+      ],
+      lanes.map(({ corpus, breakdown: b }) => [
+        corpus,
+        String(b!.objects),
+        ms(b!.forkMs),
+        ms(b!.parentMs),
+        ms(b!.setupMs),
+        ms(b!.imageInfoMs),
+        ms(b!.outputMs),
+        ms(b!.exitMs),
+        ms(b!.forkMs + b!.parentMs + b!.setupMs + b!.imageInfoMs + b!.outputMs + b!.exitMs),
+        warm(corpus),
+        `${(b!.childPeakKiB / 1024).toFixed(1)} MiB`,
+      ]),
+    ),
+    "",
+    BREAKDOWN_NOTE,
+    "",
+  ];
 }
 
 /**

@@ -65,6 +65,8 @@ export interface ExtractOutput {
   info: ObjectInfo;
   /** Why a read failed, if one did: then `json` describes a truncated file, if present at all. */
   sourceError?: unknown;
+  /** The child that ran the command, as the parent reported it: a fresh one per object. */
+  childPid?: number;
 }
 
 export interface WorkerOptions {
@@ -405,7 +407,7 @@ export class ExifToolWorker {
         return;
       }
     }
-    pending.resolve({ json, info, sourceError: job.sourceError });
+    pending.resolve({ json, info, sourceError: job.sourceError, childPid: job.childPid });
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {

@@ -29,7 +29,22 @@ use Scalar::Util ();
 
 use constant OBJECT_PATH => '/dev/null/s3-object';
 
-my $exiftool = shift @ARGV or die "usage: worker.pl PATH/TO/exiftool\n";
+# A child ends as a new exiftool process does, up to its last END block: the
+# application's (Cleanup) and any a module loaded in the child registered run
+# before this one, the first compiled. Then it leaves without Perl's global
+# destruction, which walks every value the parent compiled for nothing; its
+# output is flushed first, as a normal exit would.
+my $inChild = 0;
+END {
+    if ($inChild) {
+        for my $fh (\*STDOUT, \*STDERR) { my $old = select $fh; $| = 1; select $old }
+        POSIX::_exit($?);
+    }
+}
+
+# --preloaded: print the ExifTool modules the parent has loaded, and exit
+my $listPreloaded = (@ARGV and $ARGV[0] eq '--preloaded') ? shift @ARGV : undef;
+my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded] PATH/TO/exiftool\n";
 my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
 unshift @INC, "$exeDir/lib";
 require Image::ExifTool;
@@ -167,6 +182,75 @@ sub compile_application {
 }
 compile_application();
 
+# What every `exiftool -json` process loads before it reads a file, loaded
+# here once in the same order: Image::ExifTool->new sets up the Exif table
+# (Exif.pm, which uses MakerNotes.pm) and -json requires XMP.pm (which uses
+# GPS.pm). Their load-time effects, Composite tags included, are then the
+# same in every child as in a new process. After the application, so that it
+# compiles as it does in a new process, before either module exists. (The
+# worker always passes -json first, and new() runs before any argument.)
+# test/engine/preloading.test.ts holds this to what a new process loads, so
+# a release that changes it fails there, naming the module to audit.
+Image::ExifTool::GetTagTable('Image::ExifTool::Exif::Main');
+require Image::ExifTool::XMP;
+
+# Also Writer.pl, with the TagLookup.pm and Fixup.pm it uses: ExifTool's
+# AUTOLOAD loads it while reading some files (35 of the 239 samples and
+# photos, Apple's maker notes among them), 55 ms of compiling each time.
+# Its subs exist in every child from the start, where a new process has
+# them only once AUTOLOAD has loaded it; what that changes is its one
+# load-time effect outside its own code (test/engine/preloading.test.ts
+# audits it): its check of float writing sets the byte order and restores
+# it, which leaves $swapBytes and $swapWords set where a new process has
+# them undefined until its first SetByteOrder. The parent undoes that, and a
+# child redoes it where a new process would load Writer.pl: at the first call
+# of any of its subs, through whatever name the call was compiled against.
+sub preload_writer {
+    no strict 'refs';
+    my @byteOrder = map { \${"Image::ExifTool::$_"} } qw(currentByteOrder swapBytes swapWords);
+    my @before = map { $$_ } @byteOrder;
+    my %unpackStd = %Image::ExifTool::unpackStd;
+    require 'Image/ExifTool/Writer.pl';
+    $$_ = shift @before for @byteOrder;
+    %Image::ExifTool::unpackStd = %unpackStd;
+
+    require B;
+    my $path = $INC{'Image/ExifTool/Writer.pl'};
+    my $loaded = 0;
+    my %wrapper;
+    my @stashes = ('main::');
+    while (my $stash = shift @stashes) {
+        for my $name (keys %$stash) {
+            if ($name =~ /::$/) {
+                push @stashes, $stash eq 'main::' ? $name : "$stash$name" unless $name eq 'main::';
+                next;
+            }
+            my $entry = \${$stash}{$name};
+            next unless ref $entry eq 'GLOB' and my $code = *$entry{CODE};
+            my $cv = B::svref_2object($code);
+            next if $cv->XSUB or $cv->FILE ne $path;
+            $wrapper{0 + $code} ||= do {
+                my $first = sub {
+                    unless ($loaded) {
+                        $loaded = 1;
+                        Image::ExifTool::SetByteOrder(Image::ExifTool::GetByteOrder());
+                    }
+                    goto &$code;
+                };
+                Scalar::Util::set_prototype(\&$first, prototype($code));
+                $first;
+            };
+            no warnings 'redefine';
+            *$entry = $wrapper{0 + $code};
+        }
+    }
+}
+preload_writer();
+if ($listPreloaded) {
+    print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
+    POSIX::_exit(0);
+}
+
 # One command from stdin: its arguments and its id, or () at end of input.
 sub read_command {
     my @args;
@@ -210,6 +294,7 @@ sub run_child {
     { my $old = select STDOUT; $| = 0; select $old; }
     $0 = $exiftool;
     @ARGV = @args;
+    $inChild = 1;
     RunExifTool();
     exit 0;
 }

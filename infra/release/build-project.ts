@@ -2,7 +2,6 @@
 // its own role: the arm64 Linux image, the buildspec read from the repository.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrust } from "../service-trust";
 
 /** CodeBuild's Amazon Linux 2023 image for arm64 (Node.js 20 and 22, Docker, AWS CLI). */
 export const CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0";
@@ -23,8 +22,13 @@ export interface BuildProjectArgs {
   environment: Record<string, pulumi.Input<string>>;
   /** Environment variables read from Secrets Manager (name -> secret name or ARN). */
   secrets?: Record<string, string>;
-  /** The role's policy, given the project's own log group ARN. */
-  policy: (logGroupArn: pulumi.Output<string>) => pulumi.Input<string>;
+  /** The role's trust policy: CodeBuild, for this stack's projects (serviceTrust). */
+  trust: pulumi.Input<string>;
+  /** The role's policy, given the project's own log group ARN and the role's own ARN. */
+  policy: (
+    logGroupArn: pulumi.Output<string>,
+    roleArn: pulumi.Output<string>,
+  ) => pulumi.Input<string>;
 }
 
 export class BuildProject extends pulumi.ComponentResource {
@@ -44,13 +48,13 @@ export class BuildProject extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: serviceTrust("codebuild.amazonaws.com"),
+        assumeRolePolicy: args.trust,
       },
       child,
     );
     const policy = new aws.iam.RolePolicy(
       name,
-      { role: this.role.id, policy: args.policy(this.logGroup.arn) },
+      { role: this.role.id, policy: args.policy(this.logGroup.arn, this.role.arn) },
       child,
     );
 

@@ -15,6 +15,9 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
   "ecr:GetAuthorizationToken": "docker login to ECR before a push or a pull",
   // ListBuckets has no resource: it answers with the caller's own bucket names
   "s3:ListAllMyBuckets": "pulumi up checks that an existing upload bucket is the account's own",
+  // Lambda's permissions reference: no resource type, only the lambda:FunctionArn
+  // condition key, which the statement sets to this stack's functions
+  "lambda:CreateEventSourceMapping": "the queue's event source mapping (batchSize and the rest)",
 };
 
 /** Where the stack runs: ARNs of resources known only by their name prefix. */
@@ -91,9 +94,19 @@ export function buildPolicy(
   ]);
 }
 
-/** The connection's actions are under the service prefix its ARN names. */
-export function connectionService(connectionArn: string): string {
-  return connectionArn.split(":")[2]!;
+/**
+ * CodeConnections was CodeStar Connections: AWS authorizes a connection's use
+ * under either prefix, depending on the caller, so grant it under both, each
+ * on the connection's ARN as that prefix spells it.
+ */
+export function connectionGrant(connectionArn: string, actions: string[]): Statement {
+  const prefixes = ["codeconnections", "codestar-connections"];
+  const [arn, partition, , ...rest] = connectionArn.split(":");
+  return {
+    Effect: "Allow",
+    Action: prefixes.flatMap((prefix) => actions.map((action) => `${prefix}:${action}`)),
+    Resource: prefixes.map((prefix) => [arn, partition, prefix, ...rest].join(":")),
+  };
 }
 
 /** Version check: its own checkout through the connection, start the pipeline, notify. */
@@ -103,7 +116,6 @@ export function versionCheckPolicy(access: {
   pipelineArn: string;
   topicArn: string;
 }): Document {
-  const service = connectionService(access.connectionArn);
   return document([
     {
       Sid: "WriteOwnLogs",
@@ -113,13 +125,11 @@ export function versionCheckPolicy(access: {
     },
     {
       Sid: "CheckoutThroughConnection",
-      Effect: "Allow",
-      Action: [
-        `${service}:GetConnection`,
-        `${service}:GetConnectionToken`,
-        `${service}:UseConnection`,
-      ],
-      Resource: [access.connectionArn],
+      ...connectionGrant(access.connectionArn, [
+        "GetConnection",
+        "GetConnectionToken",
+        "UseConnection",
+      ]),
     },
     {
       Sid: "StartPipeline",
@@ -150,12 +160,7 @@ export function pipelinePolicy(access: {
       Action: ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
       Resource: [access.artifactBucketArn],
     },
-    {
-      Sid: "Source",
-      Effect: "Allow",
-      Action: [`${connectionService(access.connectionArn)}:UseConnection`],
-      Resource: [access.connectionArn],
-    },
+    { Sid: "Source", ...connectionGrant(access.connectionArn, ["UseConnection"]) },
     {
       Sid: "RunProjects",
       Effect: "Allow",
@@ -189,6 +194,8 @@ export interface DeployAccess extends ProjectAccess, Scope {
   /** The event bus the function publishes to, when EventBridge is on. */
   eventBusArn?: string;
   connectionArn: string;
+  /** The deploy role's own ARN: it may not rewrite its own permissions. */
+  roleArn: string;
 }
 
 /** A secret named without its ARN: Secrets Manager appends six random characters. */
@@ -313,11 +320,19 @@ export function deployPolicy(access: DeployAccess): Document {
       Resource: [named("lambda", `function:${prefix}-*`)],
     },
     {
+      // Lambda authorizes a new mapping on no resource ARN (it has none yet):
+      // only the function it feeds scopes it
+      Sid: "CreateEventSourceMapping",
+      Effect: "Allow",
+      Action: ["lambda:CreateEventSourceMapping"],
+      Resource: ["*"],
+      Condition: { ArnLike: { "lambda:FunctionArn": named("lambda", `function:${prefix}-*`) } },
+    },
+    {
       // event source mappings get a random UUID: scoped by the function they feed
       Sid: "EventSourceMapping",
       Effect: "Allow",
       Action: [
-        "lambda:CreateEventSourceMapping",
         "lambda:GetEventSourceMapping",
         "lambda:UpdateEventSourceMapping",
         "lambda:DeleteEventSourceMapping",
@@ -341,6 +356,10 @@ export function deployPolicy(access: DeployAccess): Document {
         "ecr:ListTagsForResource",
         "ecr:TagResource",
         "ecr:UntagResource",
+        // CreateFunction from an image: when the repository policy does not yet
+        // let Lambda pull, Lambda adds that statement as the caller
+        "ecr:GetRepositoryPolicy",
+        "ecr:SetRepositoryPolicy",
         ...ECR_PUSH,
       ],
       Resource: [named("ecr", `repository/${prefix}-*`)],
@@ -458,13 +477,8 @@ export function deployPolicy(access: DeployAccess): Document {
       ],
       Resource: [named("codepipeline", `${prefix}-*`)],
     },
-    {
-      // the pipeline's source action refers to the connection
-      Sid: "PassConnection",
-      Effect: "Allow",
-      Action: [`${connectionService(access.connectionArn)}:PassConnection`],
-      Resource: [access.connectionArn],
-    },
+    // the pipeline's source action refers to the connection
+    { Sid: "PassConnection", ...connectionGrant(access.connectionArn, ["PassConnection"]) },
     {
       Sid: "Schedule",
       Effect: "Allow",
@@ -493,6 +507,25 @@ export function deployPolicy(access: DeployAccess): Document {
       Resource: [named("events", `rule/${prefix}-*`)],
     },
   ];
+  statements.push({
+    // The role may write the policies of the roles it deploys, but never its
+    // own: a pipeline run cannot widen what the pipeline may do (README:
+    // Release pipeline, "The deploy role"). Changes to it take an admin's
+    // `pulumi up`.
+    Sid: "NotItself",
+    Effect: "Deny",
+    Action: [
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:DeleteRole",
+    ],
+    Resource: [access.roleArn],
+  });
   statements.push({
     // the stack's dashboard is named exactly after the prefix (infra/dashboard.ts)
     Sid: "Dashboard",

@@ -52,6 +52,20 @@ const SOURCE_TYPES = {
   Bitbucket: { type: "BITBUCKET", host: "https://bitbucket.org" },
 } as const;
 
+/**
+ * The stack the deploy stage updates. On Pulumi Cloud a bare name resolves
+ * against the access token's default organisation, which need not be the one
+ * that owns this stack: there the default is `org/project/stack` in full.
+ */
+export function deployedStack(
+  release: Pick<ReleasePipelineSettings, "stack" | "backendUrl">,
+  ownStack: string,
+): string {
+  const stack = release.stack === "" ? ownStack : release.stack;
+  if (!release.backendUrl.startsWith("https://") || stack.includes("/")) return stack;
+  return `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`;
+}
+
 export interface ReleasePipelineArgs {
   settings: Settings;
   release: ReleasePipelineSettings;
@@ -76,7 +90,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     const { settings, release } = args;
     const json = (value: unknown): string => JSON.stringify(value);
 
-    const targetStack = release.stack === "" ? args.stack : release.stack;
+    const targetStack = deployedStack(release, args.stack);
     // Pulumi.<stack>.yaml and resource names use the stack's own name, not org/project/
     const stackName = targetStack.split("/").at(-1)!;
     const region = aws.getRegionOutput({}, child).region;
@@ -90,6 +104,19 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         account: a,
         prefix: resourcePrefix(stackName),
       }));
+
+    // Roles that only this stack's projects, pipeline and schedule may assume.
+    // The pipeline's own resources carry the prefix of the stack that owns it.
+    const ownPrefix = resourcePrefix(args.stack.split("/").at(-1)!);
+    const trust = (service: string, resource: (arn: string) => string): pulumi.Output<string> =>
+      scope.apply((s) =>
+        serviceTrust(
+          `${service}.amazonaws.com`,
+          s.account,
+          resource(`arn:${s.partition}:${service}:${s.region}:${s.account}`),
+        ),
+      );
+    const buildTrust = trust("codebuild", (arn) => `${arn}:project/${ownPrefix}-*`);
 
     this.artifacts = new SecureBucket(`${name}-artifacts`, { forceDestroy: true }, child);
     // pipeline artifacts are whole checkouts: a week is enough to look back at a run
@@ -115,6 +142,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       `${name}-build`,
       {
         buildspec: BUILDSPECS.build,
+        trust: buildTrust,
         privileged: true,
         timeoutInMinutes: 60,
         logRetentionDays: settings.logRetentionDays,
@@ -153,6 +181,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       `${name}-deploy`,
       {
         buildspec: BUILDSPECS.deploy,
+        trust: buildTrust,
         // `pulumi up` builds the function image with Docker (awsx.ecr.Image)
         privileged: true,
         timeoutInMinutes: 60,
@@ -160,24 +189,27 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         source: { type: "CODEPIPELINE" },
         environment: { ...pipelineEnvironment, PULUMI_BACKEND_URL: release.backendUrl },
         secrets,
-        policy: (logGroupArn) =>
-          pulumi.all([logGroupArn, this.artifacts.arn, scope]).apply(([log, bucket, where]) =>
-            json(
-              deployPolicy({
-                ...where,
-                logGroupArn: log,
-                artifactBucketArn: bucket,
-                secrets: Object.values(secrets),
-                stateBucket: s3Backend(release.backendUrl),
-                configuredBuckets,
-                existingUploadBucket: settings.uploadBucketName !== "",
-                eventBusArn: settings.enableEventBridge
-                  ? `arn:${where.partition}:events:${where.region}:${where.account}:event-bus/${settings.eventBusName}`
-                  : undefined,
-                connectionArn: release.connectionArn,
-              }),
+        policy: (logGroupArn, roleArn) =>
+          pulumi
+            .all([logGroupArn, roleArn, this.artifacts.arn, scope])
+            .apply(([log, role, bucket, where]) =>
+              json(
+                deployPolicy({
+                  ...where,
+                  roleArn: role,
+                  logGroupArn: log,
+                  artifactBucketArn: bucket,
+                  secrets: Object.values(secrets),
+                  stateBucket: s3Backend(release.backendUrl),
+                  configuredBuckets,
+                  existingUploadBucket: settings.uploadBucketName !== "",
+                  eventBusArn: settings.enableEventBridge
+                    ? `arn:${where.partition}:events:${where.region}:${where.account}:event-bus/${settings.eventBusName}`
+                    : undefined,
+                  connectionArn: release.connectionArn,
+                }),
+              ),
             ),
-          ),
       },
       child,
     );
@@ -185,7 +217,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     const pipelineRole = new aws.iam.Role(
       `${name}-pipeline`,
       {
-        assumeRolePolicy: serviceTrust("codepipeline.amazonaws.com"),
+        assumeRolePolicy: trust("codepipeline", (arn) => `${arn}:${ownPrefix}-*`),
       },
       child,
     );
@@ -327,6 +359,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       `${name}-versions`,
       {
         buildspec: BUILDSPECS.versionCheck,
+        trust: buildTrust,
         privileged: false,
         timeoutInMinutes: 20,
         logRetentionDays: settings.logRetentionDays,
@@ -363,6 +396,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         expression: release.schedule,
         projectName: this.versionCheck.project.name,
         projectArn: this.versionCheck.project.arn,
+        trust: trust("scheduler", (arn) => `${arn}:schedule/default/${ownPrefix}-*`),
       },
       child,
     );

@@ -3,7 +3,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { schedulerPolicy } from "./policies";
-import { serviceTrust } from "../service-trust";
 
 /** Scheduler's universal target for CodeBuild StartBuild. */
 export const START_BUILD_TARGET = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild";
@@ -12,6 +11,8 @@ export interface VersionScheduleArgs {
   expression: string;
   projectName: pulumi.Input<string>;
   projectArn: pulumi.Input<string>;
+  /** The role's trust policy: Scheduler, for this stack's schedules (serviceTrust). */
+  trust: pulumi.Input<string>;
 }
 
 export class VersionSchedule extends pulumi.ComponentResource {
@@ -25,7 +26,7 @@ export class VersionSchedule extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       name,
       {
-        assumeRolePolicy: serviceTrust("scheduler.amazonaws.com"),
+        assumeRolePolicy: args.trust,
       },
       child,
     );

@@ -187,6 +187,30 @@ describe("bench: targets and reports", () => {
     );
   });
 
+  it("sets the engine's ExifTool CPU beside warm-unisolated's, with its breakdown by phase", () => {
+    const engine = lane("samples", "engine", 40, 1);
+    engine.cpuMsPerFile.exiftoolMs = 25;
+    engine.breakdown = {
+      objects: 50,
+      forkMs: 1,
+      parentMs: 0.5,
+      setupMs: 2,
+      imageInfoMs: 18,
+      outputMs: 1.5,
+      exitMs: 2,
+      childPeakKiB: 40960,
+    };
+    const throughput = [engine, lane("samples", "warm-unisolated", 125, 0)];
+    const [samples] = isolationCosts({ ...results, throughput });
+    expect(samples.cpuEngineOfWarm).to.equal(2.5);
+    const markdown = renderMarkdown({ ...results, throughput });
+    expect(markdown).to.contain("| 0.32× | – | 2.50× |");
+    expect(markdown).to.contain(
+      "| samples | 50 | 1.0 ms | 0.5 ms | 2.0 ms | 18.0 ms | 1.5 ms | 2.0 ms | 25.0 ms | 10.0 ms | 40.0 MiB |",
+    );
+    expect(renderMarkdown(results)).not.to.contain("Where the engine's ExifTool CPU goes");
+  });
+
   it("prices a million objects from the lanes' files/s and the videos' wall times", () => {
     const rows = costRows(results);
     const engine = rows.find((r) => r.mix === "photos" && r.contender === "engine")!;

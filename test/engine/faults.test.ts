@@ -1,18 +1,21 @@
 // Failures of the object, of S3 and of the worker each come back typed, and
 // the engine serves the next object afterwards.
 import { noise } from "../support/noise";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { WorkerError } from "../../function/exiftool/exiftool-worker";
+import { ExifToolWorker, WorkerError } from "../../function/exiftool/exiftool-worker";
 import { workerEnvironment } from "../../function/exiftool/worker-environment";
 import { Extractor } from "../../function/extractor";
 import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
 import { S3ReadError } from "../../function/ranges/s3-errors";
 import { pngZtxtBomb, tiffOneHugeTag } from "../../samples/hostile";
 import { CORPUS_DIR, quickTime } from "../../samples/synthetic";
+import { exiftoolText } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
 const sample = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
@@ -21,6 +24,23 @@ const sample = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
 function sourceThat(onRead: () => Promise<Buffer>): ByteSource {
   const info: ObjectInfo = { size: 1_000_000, lastModified: new Date() };
   return { stats: { bytesRead: 0, requests: 0 }, open: async () => info, read: onRead };
+}
+
+/** A source serving `bytes` from memory; `onRead` runs before each read is answered. */
+function bytesSource(bytes: Buffer, onRead: () => unknown = () => undefined): ByteSource {
+  return {
+    stats: { bytesRead: 0, requests: 0 },
+    open: async () => ({ size: bytes.length, lastModified: new Date() }),
+    read: async (offset, length) => {
+      await onRead();
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** The worker's Perl process as Node sees it: its exit event and its stdout. */
+function processOf(worker: ExifToolWorker): ChildProcess {
+  return (worker as unknown as { child: ChildProcess }).child;
 }
 
 /** Process ids whose parent is `pid` (Linux /proc). */
@@ -85,12 +105,31 @@ describe("engine faults", function () {
   }
 
   it("starts Perl once for 50 small files through one warm worker, and forks a child per file", async () => {
+    const served: number[] = [];
+    let parent = 0;
     for (let i = 0; i < 50; i++) {
-      const { metadata } = await extractor.extract({ bucket: "faults", key: "good.jpg" });
-      expect(metadata.FileType).to.equal("JPEG");
+      await extractor.pool.run(async (worker) => {
+        parent = worker.pid;
+        // the processes the parent had forked while this file was being read
+        const forked = new Set<number>();
+        const source = bytesSource(sample, () => {
+          if (forked.size === 0) for (const pid of childrenOf(worker.pid)) forked.add(pid);
+        });
+        const output = await worker.extract({
+          source,
+          directory: "s3://faults",
+          fileName: "good.jpg",
+          args: [],
+          timeoutMs: 30_000,
+        });
+        expect(output.json!.value.FileType).to.equal("JPEG");
+        expect([...forked], `file ${i}: its child ${output.childPid}`).to.include(output.childPid);
+        served.push(output.childPid!);
+      });
     }
     expect(extractor.pool.spawned).to.equal(1);
-    expect(await extractor.pool.run(async (worker) => worker.commands)).to.equal(50);
+    expect(served).to.not.include(parent);
+    expect(new Set(served).size, "distinct children that served the 50 files").to.equal(50);
   });
 
   it("reports a worker killed mid-file as WorkerCrashed, then replaces it", async () => {
@@ -130,14 +169,31 @@ describe("engine faults", function () {
   it("lets no late answer for a given-up child reach the next object", async () => {
     await extractor.exiftoolVersion();
     for (let round = 0; round < 3; round++) {
-      const late = sourceThat(
-        () => new Promise<Buffer>((resolve) => setTimeout(() => resolve(sample), 400)),
-      );
+      // the given-up child's read is answered only once the next object's child reads,
+      // with bytes that would make that object unreadable if they reached it
+      let answerLate!: (bytes: Buffer) => void;
+      const late = sourceThat(() => new Promise<Buffer>((resolve) => (answerLate = resolve)));
       const error = await failureOf(extractor, late, 200);
       expect((error as WorkerError).kind).to.equal("Timeout");
-      await expectStillWorks();
-      // the late answer arrives while the next object is being read
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      let released = false;
+      const next = bytesSource(sample, async () => {
+        if (released) return;
+        released = true;
+        answerLate(Buffer.alloc(sample.length, 0x55));
+        // the late answer's continuation runs before this read is answered
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+      const output = await extractor.pool.run((worker) =>
+        worker.extract({
+          source: next,
+          directory: "s3://faults",
+          fileName: "good.jpg",
+          args: [],
+          timeoutMs: 30_000,
+        }),
+      );
+      expect(released).to.equal(true);
+      expect(output.json!.value.Artist, `round ${round}`).to.equal("Phil Harvey");
     }
     expect(extractor.pool.spawned).to.equal(1);
   });
@@ -174,9 +230,23 @@ describe("engine faults", function () {
   });
 
   it("never hands out a worker that died while idle", async () => {
-    const pid = await extractor.pool.run(async (worker) => worker.pid);
-    process.kill(pid, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const worker = await extractor.pool.run(async (leased) => leased);
+    const exited = once(processOf(worker), "exit");
+    process.kill(worker.pid, "SIGKILL");
+    await exited;
+    await expectStillWorks();
+    expect(extractor.pool.spawned).to.equal(2);
+  });
+
+  it("fails the object as WorkerCrashed (retryable) when its idle worker died before Node saw the exit", async () => {
+    const worker = await extractor.pool.run(async (leased) => leased);
+    process.kill(worker.pid, "SIGKILL");
+    // in the same turn of the event loop: the exit cannot have been seen yet
+    const error = await rejection(extractor.extract({ bucket: "faults", key: "good.jpg" }));
+    expect(error).to.be.instanceOf(WorkerError);
+    expect(error.message).to.contain("exited (SIGKILL)");
+    expect((error as WorkerError).kind).to.equal("WorkerCrashed");
+    expect((error as WorkerError).retryable).to.equal(true);
     await expectStillWorks();
     expect(extractor.pool.spawned).to.equal(2);
   });
@@ -260,7 +330,16 @@ describe("engine faults", function () {
     expect(empty.metadata.FileSize).to.equal("0 bytes");
     const truncated = await extractor.extract({ bucket: "faults", key: "truncated.jpg" });
     expect(truncated.metadata.FileType).to.equal("JPEG");
-    expect(String(truncated.metadata.Warning ?? truncated.metadata.Error)).to.match(/\w/);
+    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-truncated-"));
+    try {
+      writeFileSync(join(dir, "truncated.jpg"), sample.subarray(0, 700));
+      const fresh = JSON.parse(await exiftoolText(join(dir, "truncated.jpg")));
+      const { Warning, Error } = truncated.metadata;
+      expect(Warning ?? Error).to.be.a("string").that.is.not.empty;
+      expect({ Warning, Error }).to.deep.equal({ Warning: fresh.Warning, Error: fresh.Error });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const unknown = await extractor.extract({ bucket: "faults", key: "noise.bin" });
     expect(unknown.metadata.Error).to.equal("Unknown file type");
     await expectStillWorks();
@@ -325,34 +404,55 @@ describe("engine faults", function () {
   it("opens no file but the object, even given options that ask to (the allow-list bypassed)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-sentinel-"));
     const secret = join(dir, "secret.jpg");
-    writeFileSync(secret, sample);
-    const memory: ByteSource = {
-      stats: { bytesRead: 0, requests: 0 },
-      open: async () => ({ size: sample.length, lastModified: new Date() }),
-      read: async (offset, length) => sample.subarray(offset, offset + length),
-    };
+    // a JPEG whose Comment no other file holds: any read of it would print this value
+    const tag = `secret-${process.pid}-${Date.now()}`;
+    const comment = Buffer.alloc(4);
+    comment.writeUInt16BE(0xfffe, 0);
+    comment.writeUInt16BE(tag.length + 2, 2);
+    const secretBytes = Buffer.concat([
+      sample.subarray(0, 2),
+      comment,
+      Buffer.from(tag),
+      sample.subarray(2),
+    ]);
+    writeFileSync(secret, secretBytes);
     try {
+      expect(JSON.parse(await exiftoolText(secret)).Comment).to.equal(tag);
       for (const args of [
         ["--ext", "-d", secret],
         ["-Comment=pwned", secret],
         ["-o", secret],
       ]) {
+        let printed = "";
         const error = await rejection(
-          extractor.pool.run((worker) =>
-            worker.extract({
-              source: memory,
-              directory: "s3://faults",
-              fileName: "x.jpg",
-              args,
-              timeoutMs: 30_000,
-            }),
-          ),
+          extractor.pool.run(async (worker) => {
+            const stdout = processOf(worker).stdout!;
+            const listen = (chunk: Buffer): void => void (printed += chunk.toString());
+            stdout.on("data", listen);
+            try {
+              return await worker.extract({
+                source: bytesSource(sample),
+                directory: "s3://faults",
+                fileName: "x.jpg",
+                args,
+                timeoutMs: 30_000,
+              });
+            } finally {
+              stdout.off("data", listen);
+            }
+          }),
+        );
+        const said = `${printed}\n${error.message}`;
+        expect(said, args.join(" ")).not.to.contain(tag);
+        // worker.pl's refusal, or exiftool's own refusal to overwrite a file
+        expect(said, args.join(" ")).to.match(
+          /Refused to open a file other than the object|already exists/,
         );
         expect(error.message, args.join(" ")).to.match(
           /describes 2 files|no usable JSON|rejected the command/,
         );
       }
-      expect(readFileSync(secret)).to.deep.equal(sample);
+      expect(readFileSync(secret)).to.deep.equal(secretBytes);
       expect(readdirSync(dir)).to.deep.equal(["secret.jpg"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -208,9 +208,16 @@ describe("Lambda handler", function () {
     expect(second.value.batchItemFailures).to.deep.equal([]);
     expect(await keys("results", "twice")).to.deep.equal(["twice.jpg.json"]);
     expect(secondResult.metadata).to.deep.equal(firstResult.metadata);
-    expect(Date.parse(String(secondResult.extractedAt))).to.be.at.least(
-      Date.parse(String(firstResult.extractedAt)),
+    // written twice: the second PUT replaces the first result, conditional on its ETag
+    const puts = local.proxy.log.filter(
+      (entry) =>
+        entry.method === "PUT" && entry.bucket === "results" && entry.key === "twice.jpg.json",
     );
+    expect(puts.map((entry) => entry.status)).to.deep.equal([200, 200]);
+    expect(puts[0]!.headers["if-none-match"]).to.equal("*");
+    expect(puts[1]!.headers["if-match"])
+      .to.be.a("string")
+      .that.equals(puts[0]!.responseHeaders.etag);
     // the notification named another version: the result describes the object as it is now
     const stored = first.lines
       .map((line) => JSON.parse(line))

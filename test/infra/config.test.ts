@@ -5,6 +5,7 @@ import {
   DEFAULTS,
   parseSettings,
   PROJECT,
+  MAX_STACK_NAME,
   resourcePrefix,
   visibilityTimeoutFor,
   type Settings,
@@ -210,8 +211,8 @@ describe("infra config", () => {
   it("makes resource prefixes from project and stack that S3 and ECR accept", () => {
     expect(resourcePrefix("dev")).to.equal("s3-exiftool-dev");
     expect(resourcePrefix("Team_Prod")).to.equal("s3-exiftool-team-prod");
-    expect(resourcePrefix("a".repeat(28))).to.have.length(40);
-    expect(() => resourcePrefix("a".repeat(29))).to.throw(/too long/);
+    expect(resourcePrefix("a".repeat(MAX_STACK_NAME))).to.have.length(12 + MAX_STACK_NAME);
+    expect(() => resourcePrefix("a".repeat(MAX_STACK_NAME + 1))).to.throw(/too long/);
   });
 });
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
 export const MOCK_STACK = "unit";
+export const MOCK_ORGANIZATION = "acme";
 
 export interface Recorded {
   type: string;
@@ -155,6 +156,7 @@ void pulumi.runtime.setMocks(
   "s3-exiftool",
   MOCK_STACK,
   false,
+  MOCK_ORGANIZATION,
 );
 
 /** Resolves an Output's value (mocks resolve every value, known or not). */

@@ -1,9 +1,10 @@
-// `npm run pipeline:local` for real: a fresh clone of HEAD, the build stage's
+// `npm run pipeline:local` for real: an export of HEAD without .git (what the
+// pipeline's CODE_ZIP source artifact holds), the build stage's
 // commands from release/buildspec-build.yml. `npm test` is skipped here because
 // this test is part of `npm test` (README: Release pipeline, "Local run").
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
@@ -18,12 +19,13 @@ interface Run {
   out: string;
 }
 
-function runLocal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+/** Runs scripts/pipeline-local.ts of the checkout at `root` (this one by default). */
+function runLocal(args: string[], env: NodeJS.ProcessEnv = {}, root = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(ROOT, "scripts", "pipeline-local.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+      ["--import", "tsx", path.join(root, "scripts", "pipeline-local.ts"), ...args],
+      { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
@@ -36,7 +38,7 @@ function runLocal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 describe("npm run pipeline:local", function () {
   this.timeout(240_000);
 
-  it("runs the build stage's commands in a fresh clone of HEAD, skipping what needs AWS or Docker", async () => {
+  it("runs the build stage's commands on an export of HEAD without .git, skipping what needs AWS or Docker", async () => {
     const commands = loadBuildspec(path.join(ROOT, BUILDSPECS.build)).commands;
     const docker = dockerUnavailable();
     // with an engine here, the arm64 image build would take many minutes: skip it by name
@@ -52,9 +54,13 @@ describe("npm run pipeline:local", function () {
     expect(run.code, run.out).to.equal(0);
     const kept = /pipeline:local: kept (\S+)/.exec(run.out)![1]!;
     try {
-      const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" });
-      const cloned = spawnSync("git", ["rev-parse", "HEAD"], { cwd: kept, encoding: "utf8" });
-      expect(cloned.stdout).to.equal(head.stdout);
+      // CodeBuild's checkout from CODE_ZIP has no git metadata: neither has this one
+      expect(existsSync(path.join(kept, ".git"))).to.equal(false);
+      const committed = spawnSync("git", ["show", "HEAD:package.json"], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      expect(readFileSync(path.join(kept, "package.json"), "utf8")).to.equal(committed.stdout);
       expect(existsSync(path.join(kept, "node_modules", "exiftool-vendored.pl"))).to.equal(true);
       // the tests' corpus is reachable from the clone as from the checkout
       expect(existsSync(path.join(kept, "..", "shared"))).to.equal(
@@ -80,6 +86,40 @@ describe("npm run pipeline:local", function () {
     );
     const ran = commands.length - 1 - commands.filter((c) => needsOf(c.command)).length;
     expect(run.out).to.include(`passed: ${ran} commands ran, ${commands.length - ran} skipped`);
+  });
+
+  it("runs from a tree that is no git checkout (CodeBuild's), copying it without node_modules", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pipeline-local-nogit-"));
+    try {
+      const tree = path.join(dir, "s3-exiftool");
+      const archive = spawnSync(
+        "bash",
+        ["-c", 'mkdir "$2" && git -C "$1" archive HEAD | tar -x -C "$2"', "-", ROOT, tree],
+        { encoding: "utf8" },
+      );
+      expect(archive.status, archive.stderr).to.equal(0);
+      symlinkSync(path.join(ROOT, "node_modules"), path.join(tree, "node_modules"));
+      const buildspec = path.join(dir, "buildspec.yml");
+      writeFileSync(
+        buildspec,
+        [
+          "version: 0.2",
+          "env:",
+          "  shell: bash",
+          "phases:",
+          "  build:",
+          "    commands:",
+          "      - test ! -e .git && test ! -e node_modules && test -f release/buildspec-build.yml",
+          "",
+        ].join("\n"),
+      );
+      const run = await runLocal(["--buildspec", buildspec], {}, tree);
+      expect(run.code, run.out).to.equal(0);
+      expect(run.out).to.include("on the working tree (no git checkout here");
+      expect(run.out).to.include("passed: 1 commands ran, 0 skipped");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a nested run that would start npm test, and so itself, again", async () => {

@@ -30,7 +30,7 @@ export function requirePerlModules(): void {
     const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(" ");
     throw new Error(
       `Perl lacks ${missing.map(([module]) => module).join(", ")}, which the image installs: ` +
-        `apt-get install ${packages} (see README, Prerequisites)`,
+        `apt-get install ${packages} (see README, Quick start)`,
     );
   }
 }

@@ -1,0 +1,299 @@
+// What a first real deploy and the first pipeline run would meet that mocks
+// alone do not show: each check reads the resource graph, a rendered policy
+// or a buildspec, against what AWS documents (pages named beside each).
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import {
+  ACCOUNT,
+  MOCK_ORGANIZATION,
+  recorded,
+  REGION,
+  settled,
+  valueOf,
+  type Recorded,
+} from "./mocks";
+import { devStackConfig, ROOT } from "./stack-config";
+import {
+  MAX_STACK_NAME,
+  parseSettings,
+  PROJECT,
+  type LogLevel,
+  type Settings,
+} from "../../infra/config";
+import { IMAGE_TAG, TESTED_TAG_PREFIX } from "../../infra/image";
+import { packageExiftoolVersion } from "../../infra/package-pins";
+import { functionLogging } from "../../infra/pipeline";
+import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
+import { BUILDSPECS } from "../../infra/release/release-pipeline";
+import { deployStack } from "../../infra/stack";
+import { loadBuildspec } from "../../scripts/release/buildspec";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Statement = Record<string, any>;
+const statements = (json: string): Statement[] =>
+  (JSON.parse(json) as { Statement: Statement[] }).Statement;
+const list = <V>(value: V | V[]): V[] => (Array.isArray(value) ? value : [value]);
+
+const CONNECTION = `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+const release = (extra: Record<string, string> = {}): string =>
+  JSON.stringify({
+    repository: "acme/s3-exiftool",
+    branch: "main",
+    connectionArn: CONNECTION,
+    backendUrl: "s3://acme-pulumi-state/s3-exiftool",
+    passphraseSecret: "s3-exiftool/pulumi-passphrase",
+    ...extra,
+  });
+
+function settings(overrides: Record<string, string>): Settings {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(devStackConfig())) {
+    if (key.startsWith(`${PROJECT}:`)) values[key.slice(PROJECT.length + 1)] = value;
+  }
+  Object.assign(values, overrides);
+  return parseSettings((key) => values[key], {
+    exiftoolPackageVersion: packageExiftoolVersion(ROOT),
+  });
+}
+
+/** The resources of one stack, by its own name (other test files use t1, t2, ...). */
+async function deploy(stack: string, overrides: Record<string, string>): Promise<Recorded[]> {
+  const outputs = deployStack(settings(overrides), stack);
+  await valueOf(pulumi.all([outputs.functionArn, outputs.imageUri]));
+  await settled();
+  const prefix = `${PROJECT}-${stack}`;
+  return recorded.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+}
+
+const one = (resources: Recorded[], type: string, nameEnd: string): Recorded => {
+  const found = resources.filter((r) => r.type === type && r.name.endsWith(nameEnd));
+  expect(found, `${type} ${nameEnd}`).to.have.length(1);
+  return found[0]!;
+};
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+describe("deploy review: the stack on a real account", () => {
+  let stack: Recorded[];
+  let deployPolicy: Statement[];
+  before(async () => {
+    stack = await deploy("review", { releasePipeline: release() });
+    deployPolicy = statements(one(stack, ROLE_POLICY, "-release-deploy").inputs.policy);
+  });
+  const granting = (action: string): Statement[] =>
+    deployPolicy.filter((s) => s.Effect === "Allow" && list(s.Action).includes(action));
+
+  it("lets the deploy role create the queue's event source mapping, scoped by the function it feeds", () => {
+    // Lambda's service authorization reference: CreateEventSourceMapping has no
+    // resource type, only the lambda:FunctionArn condition key
+    const [create] = granting("lambda:CreateEventSourceMapping");
+    expect(create!.Resource).to.deep.equal(["*"]);
+    expect(RESOURCE_STAR_ONLY).to.have.property("lambda:CreateEventSourceMapping");
+    expect(create!.Condition).to.deep.equal({
+      ArnLike: {
+        "lambda:FunctionArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:s3-exiftool-review-*`,
+      },
+    });
+    // the mapping's own actions: its ARN (event-source-mapping:UUID), same condition
+    for (const action of ["Get", "Update", "Delete"]) {
+      const [statement] = granting(`lambda:${action}EventSourceMapping`);
+      expect(statement!.Resource).to.deep.equal([
+        `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:*`,
+      ]);
+      expect(statement!.Condition).to.deep.equal(create!.Condition);
+    }
+    // every "*" resource is one AWS allows nothing else for
+    for (const statement of deployPolicy.filter((s) => list(s.Resource).includes("*"))) {
+      for (const action of list<string>(statement.Action))
+        expect(RESOURCE_STAR_ONLY).to.have.property(action);
+    }
+  });
+
+  it("lets the deploy role read and set the repository policy, which CreateFunction needs from it", () => {
+    // Lambda: container images, "Amazon ECR permissions": when the repository
+    // policy does not yet let Lambda pull, Lambda adds that with the caller's rights
+    for (const action of ["ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"]) {
+      const [statement] = granting(action);
+      expect(statement!.Resource, action).to.deep.equal([
+        `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/s3-exiftool-review-*`,
+      ]);
+    }
+  });
+
+  it("never lets the deploy role rewrite its own permissions", () => {
+    const self = one(stack, ROLE, "-release-deploy").state.arn as string;
+    const denied = deployPolicy.filter((s) => s.Effect === "Deny");
+    expect(denied).to.have.length(1);
+    expect(denied[0]!.Resource).to.deep.equal([self]);
+    for (const action of [
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:DeleteRolePermissionsBoundary",
+    ]) {
+      expect(denied[0]!.Action).to.include(action);
+    }
+  });
+
+  it("lets CodeBuild, CodePipeline and the scheduler assume their roles only for this stack's resources", () => {
+    const base = (service: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}`;
+    const expected: [string, string, string][] = [
+      ["-release-build", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
+      ["-release-deploy", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
+      ["-release-versions", "codebuild", `${base("codebuild")}:project/s3-exiftool-review-*`],
+      ["-release-pipeline", "codepipeline", `${base("codepipeline")}:s3-exiftool-review-*`],
+      [
+        "-release-schedule",
+        "scheduler",
+        `${base("scheduler")}:schedule/default/s3-exiftool-review-*`,
+      ],
+    ];
+    for (const [role, service, sourceArn] of expected) {
+      const trust = statements(one(stack, ROLE, role).inputs.assumeRolePolicy);
+      expect(trust, role).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: `${service}.amazonaws.com` },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+            ArnLike: { "aws:SourceArn": sourceArn },
+          },
+        },
+      ]);
+    }
+  });
+
+  it("grants the connection's use under both codeconnections and codestar-connections", () => {
+    const codestar = CONNECTION.replace(":codeconnections:", ":codestar-connections:");
+    for (const role of ["-release-pipeline", "-release-versions"]) {
+      const policy = statements(one(stack, ROLE_POLICY, role).inputs.policy);
+      const use = policy.filter((s) =>
+        list<string>(s.Action).some((a) => a.endsWith(":UseConnection")),
+      );
+      expect(use, role).to.have.length(1);
+      expect(use[0]!.Action).to.include.members([
+        "codeconnections:UseConnection",
+        "codestar-connections:UseConnection",
+      ]);
+      expect(use[0]!.Resource).to.deep.equal([CONNECTION, codestar]);
+    }
+  });
+
+  it("never expires the image the function runs, however many tested images follow it", () => {
+    const rules = (
+      JSON.parse(one(stack, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "-image").inputs.policy) as {
+        rules: { selection: { tagStatus: string; tagPrefixList?: string[] } }[];
+      }
+    ).rules;
+    // ECR: a tagged rule selects only images with a listed tag prefix
+    for (const { selection } of rules) {
+      expect(selection.tagStatus).not.to.equal("any");
+      for (const prefix of selection.tagPrefixList ?? [])
+        expect(IMAGE_TAG.startsWith(prefix)).to.equal(false);
+    }
+    expect(rules.map((r) => r.selection.tagPrefixList ?? [])).to.deep.include([TESTED_TAG_PREFIX]);
+    const build = loadBuildspec(path.join(ROOT, BUILDSPECS.build));
+    const pushes = build.commands.filter((c) => /\bdocker push\b/.test(c.command));
+    expect(pushes).to.have.length(1);
+    expect(pushes[0]!.command).to.include(`:${TESTED_TAG_PREFIX}`);
+  });
+});
+
+describe("deploy review: names, logs and stacks", () => {
+  it("keeps every name within its AWS limit at the longest stack name allowed", async () => {
+    const stack = "n".repeat(MAX_STACK_NAME);
+    const resources = await deploy(stack, { releasePipeline: release() });
+    // the limits AWS documents for each kind of name
+    const limits: Record<string, number> = {
+      "aws:s3/bucket:Bucket": 63,
+      "aws:iam/role:Role": 64,
+      "aws:lambda/function:Function": 64,
+      "aws:scheduler/schedule:Schedule": 64,
+      "aws:cloudwatch/eventRule:EventRule": 64,
+      "aws:sqs/queue:Queue": 80,
+      "aws:codepipeline/pipeline:Pipeline": 100,
+      "aws:codebuild/project:Project": 150,
+      "aws:ecr/repository:Repository": 256,
+      "aws:sns/topic:Topic": 256,
+    };
+    let longestMargin = Infinity;
+    for (const resource of resources.filter((r) => r.type in limits)) {
+      const name = (resource.state.bucket ?? resource.state.name) as string;
+      expect(name.length, `${resource.type} ${name}`).to.be.at.most(limits[resource.type]!);
+      longestMargin = Math.min(longestMargin, limits[resource.type]! - name.length);
+    }
+    // the allowed length is the longest that fits: one more character would not
+    expect(longestMargin).to.equal(0);
+    expect(() => deployStack(settings({}), `${stack}n`)).to.throw(/too long/);
+  });
+
+  it("keeps the function's metrics at every accepted log level", () => {
+    // Lambda, "Log-level filtering": a JSON line without a level, as an EMF
+    // metric line is, counts as INFO, so a filter above INFO drops it
+    for (const level of ["DEBUG", "INFO", "WARN", "ERROR"] as LogLevel[]) {
+      const config = functionLogging(level, "group");
+      if (config.logFormat === "JSON") {
+        expect(["DEBUG", "INFO"], level).to.include(config.applicationLogLevel);
+      } else {
+        expect(config.logFormat, level).to.equal("Text");
+        expect(config, level).not.to.have.property("applicationLogLevel");
+      }
+    }
+  });
+
+  it("deploys `org/project/stack` on Pulumi Cloud, never a bare name another organisation could own", async () => {
+    const cloud = await deploy("cloud", {
+      releasePipeline: release({
+        backendUrl: "https://api.pulumi.com",
+        accessTokenSecret: "s3-exiftool/pulumi-token",
+      }),
+    });
+    const variables = (nameEnd: string) =>
+      one(cloud, "aws:codebuild/project:Project", nameEnd).inputs.environment
+        .environmentVariables as { name: string; value: string }[];
+    const stackOf = (nameEnd: string) =>
+      variables(nameEnd).find((v) => v.name === "PULUMI_STACK")!.value;
+    expect(stackOf("-release-deploy")).to.equal(`${MOCK_ORGANIZATION}/s3-exiftool/cloud`);
+    // an S3 backend has no organisations: the bare name
+    const s3 = await deploy("selfhosted", { releasePipeline: release() });
+    const s3Stack = (
+      one(s3, "aws:codebuild/project:Project", "-release-deploy").inputs.environment
+        .environmentVariables as { name: string; value: string }[]
+    ).find((v) => v.name === "PULUMI_STACK")!.value;
+    expect(s3Stack).to.equal("selfhosted");
+  });
+});
+
+describe("deploy review: image builds and the deploy stage's tools", () => {
+  const deploySpec = loadBuildspec(path.join(ROOT, BUILDSPECS.deploy));
+
+  it("builds every image that feeds Lambda as one platform's manifest, never an index", () => {
+    // Lambda refuses an OCI image index (aws/aws-lambda-roadmap#82), which a
+    // default provenance attestation makes: the deploy stage's buildx adds none
+    expect(deploySpec.variables).to.include({ BUILDX_NO_DEFAULT_ATTESTATIONS: "1" });
+    const testImage = readFileSync(path.join(ROOT, "scripts", "test-image.ts"), "utf8");
+    expect(testImage).to.include("--provenance=false");
+    // the image resource builds one platform (awsx passes it to docker-build,
+    // whose in-process builds add no provenance attestation)
+    const image = recorded.find((r) => r.type === "awsx:ecr:Image")!;
+    expect(image.inputs.platform).to.equal("linux/arm64");
+  });
+
+  it("installs a pinned Pulumi CLI whose SHA-256 is checked before it runs, never a piped script", () => {
+    const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
+    const text = install.join("\n");
+    expect(text).not.to.match(/\|\s*(sh|bash)\b/);
+    expect(text).not.to.include("get.pulumi.com");
+    const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
+    expect(cli).to.include('require("@pulumi/pulumi/package.json").version');
+    // the check comes before the extraction, and a failed check stops the step
+    expect(cli).to.include("set -euo pipefail");
+    expect(cli.indexOf("sha256sum -c")).to.be.greaterThan(0);
+    expect(cli.indexOf("sha256sum -c")).to.be.lessThan(cli.indexOf("tar -xzf"));
+  });
+});
