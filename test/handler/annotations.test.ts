@@ -6,7 +6,6 @@
 // nothing lost and no retry.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
 import {
   GetObjectAnnotationCommand,
   GetObjectCommand,
@@ -23,35 +22,13 @@ import { AnnotationResultSink, AnnotationWriteError } from "../../function/resul
 import { buildResult, NO_METADATA } from "../../function/results/result-record";
 import { S3ResultSink } from "../../function/results/s3-result-sink";
 import { CORPUS_DIR } from "../../samples/synthetic";
+import { tinyPng } from "../../scripts/tiny-png";
 import { localHandler } from "../support/local-handler";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from "../support/sqs-event";
 import { capturingStdout, jsonLines } from "../support/stdout";
 
 const CAMERA_DIR = join(CORPUS_DIR, "..", "camera-photos");
-
-/** A 1x1 PNG whose tEXt Comment makes exiftool's JSON pass 1 MiB. */
-function pngWithComment(bytes: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(1, 0);
-  header.writeUInt32BE(1, 4);
-  header[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("tEXt", Buffer.concat([Buffer.from("Comment\0"), Buffer.alloc(bytes, 0x61)])),
-    chunk("IDAT", deflateSync(Buffer.from([0, 0]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 describe("results as S3 annotations", function () {
   this.timeout(300_000);
@@ -197,7 +174,7 @@ describe("results as S3 annotations", function () {
   });
 
   it("a record over 1 MiB is whole in the results bucket, and its annotation points to it", async () => {
-    await local.put("uploads", "big/comment.png", pngWithComment(1_200_000));
+    await local.put("uploads", "big/comment.png", tinyPng("a".repeat(1_200_000)));
     const runtime = handlerFor("annotation");
     const { value: response } = await capturingStdout(() =>
       runtime.handler(notify(["big/comment.png"]), lambdaContext()),
