@@ -157,6 +157,7 @@ export class ObjectProcessor {
       outcome: "stored",
     });
     metrics.addMetric("ObjectsProcessed", MetricUnit.Count, 1);
+    if (stored.annotation) metrics.addMetric("AnnotationsWritten", MetricUnit.Count, 1);
     metrics.addMetric("BytesRead", MetricUnit.Bytes, extraction.stats.bytesRead);
     metrics.addMetric("ObjectSize", MetricUnit.Bytes, extraction.object.size);
     metrics.addMetric("Duration", MetricUnit.Milliseconds, extraction.durationMs);

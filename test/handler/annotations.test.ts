@@ -124,10 +124,13 @@ describe("results as S3 annotations", function () {
     );
     const runtime = handlerFor("annotation");
     // the first upload's notification arrives after the overwrite
-    const { value: response } = await capturingStdout(() =>
+    const { value: response, lines } = await capturingStdout(() =>
       runtime.handler(notify(["two/photo.jpg"], oldETag!.replace(/"/g, "")), lambdaContext()),
     );
     expect(response.batchItemFailures).to.deep.equal([]);
+    // the dashboard's count of annotations written
+    const emf = jsonLines(lines.filter((line) => line.startsWith("{"))).find((l) => "_aws" in l);
+    expect(emf).to.include({ AnnotationsWritten: 1, ObjectsProcessed: 1 });
     const record = JSON.parse(await annotation("two/photo.jpg")) as {
       eTag: string;
       size: number;
