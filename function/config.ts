@@ -4,12 +4,30 @@
 import { availableParallelism } from "node:os";
 import type { ExtractionLimits } from "./environment";
 import { OptionError, validateExiftoolOptions } from "./exiftool/options";
+import { annotationNameProblem } from "./results/annotation-rules";
+
+/** Where results go: today's result objects, S3 annotations on the objects themselves, or both. */
+export const RESULT_DESTINATIONS = ["bucket", "annotation", "both"] as const;
+export type ResultDestination = (typeof RESULT_DESTINATIONS)[number];
+export const DEFAULT_ANNOTATION_NAME = "exiftool";
+
+/** The annotation results are written to under these settings (as env values), if any. */
+export function writtenAnnotation(
+  destination: string | undefined,
+  name: string | undefined,
+): string | undefined {
+  if (destination !== "annotation" && destination !== "both") return undefined;
+  return name || DEFAULT_ANNOTATION_NAME;
+}
 
 export interface FunctionConfig {
   /** The only buckets a message may name; any other is refused without a read. */
   uploadBuckets: string[];
   resultsBucket: string;
   resultsPrefix: string;
+  resultDestination: ResultDestination;
+  /** The annotation's name when the destination includes annotations. */
+  annotationName: string;
   /** Publish an EventBridge event per result when set. */
   eventBusName?: string;
   exiftoolOptions: string[];
@@ -93,6 +111,21 @@ function uploadBuckets(raw: string | undefined): string[] {
   return names;
 }
 
+function resultDestination(raw: string | undefined): ResultDestination {
+  if (raw === undefined || raw === "") return "bucket";
+  if ((RESULT_DESTINATIONS as readonly string[]).includes(raw)) return raw as ResultDestination;
+  throw new ConfigError(
+    `RESULT_DESTINATION must be one of ${RESULT_DESTINATIONS.join(", ")}, got ${JSON.stringify(raw)}`,
+  );
+}
+
+function annotationName(raw: string | undefined): string {
+  if (raw === undefined || raw === "") return DEFAULT_ANNOTATION_NAME;
+  const problem = annotationNameProblem(raw);
+  if (problem) throw new ConfigError(`ANNOTATION_NAME ${JSON.stringify(raw)}: ${problem}`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   const resultsBucket = env.RESULTS_BUCKET;
   if (!resultsBucket)
@@ -116,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     uploadBuckets: uploadBuckets(env.UPLOAD_BUCKETS),
     resultsBucket,
     resultsPrefix,
+    resultDestination: resultDestination(env.RESULT_DESTINATION),
+    annotationName: annotationName(env.ANNOTATION_NAME),
     eventBusName: env.EVENT_BUS_NAME || undefined,
     exiftoolOptions: exiftoolOptions(env.EXIFTOOL_OPTIONS),
     workers,

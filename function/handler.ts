@@ -8,9 +8,10 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { concurrencyLimit } from "./concurrency-limit";
-import { loadConfig } from "./config";
+import { loadConfig, type FunctionConfig } from "./config";
 import {
   batchResponse,
   checkInvocation,
@@ -29,7 +30,22 @@ import { judge } from "./outcomes/failure-policy";
 import { reportVerdict } from "./outcomes/report";
 import { createS3Client } from "./ranges/s3-client";
 import { EventPublisher } from "./results/event-publisher";
+import { AnnotationResultSink } from "./results/annotation-sink";
+import { ResultRemover } from "./results/result-remover";
+import { storedLocation, type ResultSink } from "./results/result-sink";
 import { S3ResultSink } from "./results/s3-result-sink";
+
+/** The configured destination's writer: the results bucket, annotations, or both. */
+function resultSink(config: FunctionConfig, s3: S3Client): ResultSink {
+  const bucket = new S3ResultSink(s3, config.resultsBucket, config.resultsPrefix);
+  if (config.resultDestination === "bucket") return bucket;
+  return new AnnotationResultSink(
+    s3,
+    config.annotationName,
+    bucket,
+    config.resultDestination === "both",
+  );
+}
 
 export interface Handler {
   (event: SQSEvent, context: Context): Promise<SQSBatchResponse>;
@@ -68,7 +84,11 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     config,
     extractor,
     s3,
-    sink: new S3ResultSink(s3, config.resultsBucket, config.resultsPrefix),
+    sink: resultSink(config, s3),
+    remover:
+      config.resultDestination === "annotation"
+        ? undefined
+        : new ResultRemover(s3, config.resultsBucket, config.resultsPrefix),
     publisher: config.eventBusName
       ? new EventPublisher(
           new EventBridgeClient({
@@ -110,11 +130,12 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       // how often SQS has handed this message out: a failure that a retry
       // might cure is final only on a later receive (failure-policy.ts)
       const attempt = { receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1 };
-      const outcomes = await Promise.all(
-        message.objects.map((object) =>
+      const outcomes = await Promise.all([
+        ...message.objects.map((object) =>
           limit(() => processor.process(object, remainingMs, attempt)),
         ),
-      );
+        ...message.removals.map((removed) => limit(() => processor.remove(removed, attempt))),
+      ]);
       // the message fails (and so returns, or ends in the DLQ) unless each of
       // its objects was stored or acknowledged
       const failed = outcomes.find(
@@ -131,7 +152,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
   };
 
   const answer = (task: BatchOperationsTask, outcome: Outcome): BatchOperationsTaskResult => {
-    const location = outcome.stored && `s3://${outcome.stored.bucket}/${outcome.stored.key}`;
+    const location = outcome.stored && storedLocation(outcome.stored);
     if (!outcome.failure) return taskResult(task.taskId, "Succeeded", location!);
     const { verdict } = outcome.failure;
     const reason = location ? `${verdict.reason}; result at ${location}` : verdict.reason;

@@ -7,7 +7,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { FunctionConfig } from "./config";
 import { refuseAmbiguousKey } from "./events/ambiguous-key";
-import type { ObjectCreated } from "./events/object-created";
+import type { ObjectCreated, ObjectRemoved } from "./events/object-created";
 import type { Extractor } from "./extractor";
 import { DeadlineError } from "./outcomes/deadline";
 import type { WorkerError } from "./exiftool/exiftool-worker";
@@ -25,7 +25,9 @@ import {
   type ExiftoolRun,
   type ResultRecord,
 } from "./results/result-record";
-import type { S3ResultSink, StoredResult } from "./results/s3-result-sink";
+import { AnnotationRefusedError } from "./results/annotation-sink";
+import type { ResultRemover } from "./results/result-remover";
+import { storedLocation, type ResultSink, type StoredResult } from "./results/result-sink";
 
 export interface Outcome {
   /** The object as read: `key` is the reading that was found, if the event offered two. */
@@ -41,7 +43,9 @@ export interface ProcessorDeps {
   extractor: Extractor;
   /** For the HEAD that describes an archived object. */
   s3: S3Client;
-  sink: S3ResultSink;
+  sink: ResultSink;
+  /** Deletes a removed object's stale result; absent when results are annotations only. */
+  remover?: ResultRemover;
   publisher?: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -73,9 +77,34 @@ export class ObjectProcessor {
     }
   }
 
+  /** A removal event: the object's result goes, unless it describes the object now at the key. */
+  async remove(removed: ObjectRemoved, attempt: Attempt): Promise<Outcome> {
+    const where: S3ObjectRef = { bucket: removed.bucket, key: removed.key };
+    try {
+      this.refuse(where);
+      const { remover, logger, metrics } = this.deps;
+      // annotations need nothing: S3 removes them with their object version
+      const removal = remover ? await remover.remove(removed) : undefined;
+      logger.info("removal", {
+        ...where,
+        eventName: removed.eventName,
+        versionId: removed.versionId,
+        sequencer: removed.sequencer,
+        result: removal?.resultKey,
+        outcome: removal?.removal ?? "annotations-removed-by-s3",
+      });
+      if (removal?.removal === "deleted") metrics.addMetric("ResultsDeleted", MetricUnit.Count, 1);
+      return { object: where };
+    } catch (error) {
+      return this.fail(where, error, attempt);
+    }
+  }
+
   private async fail(where: S3ObjectRef, error: unknown, attempt: Attempt): Promise<Outcome> {
     let failure = error;
-    let stored: StoredResult | undefined;
+    // a refused annotation's record went to the results bucket instead
+    let stored: StoredResult | undefined =
+      error instanceof AnnotationRefusedError ? error.stored : undefined;
     let verdict = judge(error, attempt);
     if (verdict.record) {
       try {
@@ -86,7 +115,7 @@ export class ObjectProcessor {
         verdict = judge(writeError, attempt);
       }
     }
-    const fields = stored ? { ...where, result: `s3://${stored.bucket}/${stored.key}` } : where;
+    const fields = stored ? { ...where, result: storedLocation(stored) } : where;
     reportVerdict(this.deps.logger, this.deps.metrics, verdict, { ...fields }, failure);
     return { object: where, stored, failure: { verdict, error: failure } };
   }
@@ -149,11 +178,12 @@ export class ObjectProcessor {
       bytesRead: extraction.stats.bytesRead,
       requests: extraction.stats.requests,
       durationMs: extraction.durationMs,
-      result: `s3://${stored.bucket}/${stored.key}`,
+      result: storedLocation(stored),
       staleNotification: stale,
       outcome: "stored",
     });
     metrics.addMetric("ObjectsProcessed", MetricUnit.Count, 1);
+    if (stored.annotation) metrics.addMetric("AnnotationsWritten", MetricUnit.Count, 1);
     metrics.addMetric("BytesRead", MetricUnit.Bytes, extraction.stats.bytesRead);
     metrics.addMetric("ObjectSize", MetricUnit.Bytes, extraction.object.size);
     metrics.addMetric("Duration", MetricUnit.Milliseconds, extraction.durationMs);

@@ -3,7 +3,7 @@
 // message that names the key, before any resource is planned.
 import { RESULT_DESTINATIONS, type ResultDestination } from "../function/environment";
 import { OptionError, validateExiftoolOptions } from "../function/exiftool/options";
-import { annotationNameProblem } from "../function/results/annotation-name";
+import { annotationNameProblem } from "../function/results/annotation-rules";
 
 /** Pulumi project name; also the namespace of every config key. */
 export const PROJECT = "s3-exiftool";

@@ -2,7 +2,8 @@
 // batch reports: a stored result, a failed attempt (retried later, parked in
 // the DLQ after maxReceiveCount receives), or a message processed without a
 // result. `npm start` prints these and waits on them.
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectAnnotationCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { writtenAnnotation } from "../function/config";
 import { parseMessage } from "../function/events/object-created";
 import { resultKey, type ResultRecord } from "../function/results/result-record";
 import type { BatchReport } from "./event-source-mapping";
@@ -11,7 +12,14 @@ import type { BatchReport } from "./event-source-mapping";
 export type StoredRecord = Omit<ResultRecord, "metadata"> & { metadata: Record<string, unknown> };
 
 export type Outcome =
-  | { key: string; status: "stored"; resultKey: string; result: StoredRecord }
+  | {
+      key: string;
+      status: "stored";
+      resultKey: string;
+      /** Where the record was read: s3://results/KEY.json, or the object's annotation. */
+      location: string;
+      result: StoredRecord;
+    }
   | {
       key: string;
       status: "failed";
@@ -29,6 +37,10 @@ export interface OutcomeOptions {
   resultsBucket: string;
   resultsPrefix: string;
   maxReceiveCount: number;
+  /** The function's environment: with RESULT_DESTINATION annotation or both, results are read back as annotations. */
+  functionEnvironment?: Record<string, string>;
+  /** Reads annotations: through the proxy, the only local S3 that has them. */
+  annotationClient?: S3Client;
 }
 
 type Waiter = (outcome: Outcome) => void;
@@ -85,18 +97,57 @@ export class Outcomes {
   }
 
   private async stored(key: string): Promise<Outcome> {
+    const name = writtenAnnotation(
+      this.options.functionEnvironment?.RESULT_DESTINATION,
+      this.options.functionEnvironment?.ANNOTATION_NAME,
+    );
+    if (name !== undefined && this.options.annotationClient)
+      return this.annotated(key, name, this.options.annotationClient);
     const { s3, resultsBucket, resultsPrefix } = this.options;
     const location = resultKey(resultsPrefix, key);
     try {
       const object = await s3.send(new GetObjectCommand({ Bucket: resultsBucket, Key: location }));
       const result = JSON.parse(await object.Body!.transformToString()) as StoredRecord;
-      return { key, status: "stored", resultKey: location, result };
+      return {
+        key,
+        status: "stored",
+        resultKey: location,
+        location: `s3://${resultsBucket}/${location}`,
+        result,
+      };
     } catch (error) {
       const name = (error as { name?: string }).name;
       const reason =
         name === "NoSuchKey"
           ? "processed without a result: deleted before it was read, or under the results prefix"
           : `result s3://${resultsBucket}/${location} unreadable: ${String(error)}`;
+      return { key, status: "no-result", reason };
+    }
+  }
+
+  /** The record exactly as the annotation holds it: what S3 Metadata's annotation table shows. */
+  private async annotated(key: string, name: string, s3: S3Client): Promise<Outcome> {
+    const Bucket = this.options.uploadBucket;
+    try {
+      const answer = await s3.send(
+        new GetObjectAnnotationCommand({ Bucket, Key: key, AnnotationName: name }),
+      );
+      const result = JSON.parse(
+        await answer.AnnotationPayload!.transformToString(),
+      ) as StoredRecord;
+      return {
+        key,
+        status: "stored",
+        resultKey: name,
+        location: `annotation ${name} on s3://${Bucket}/${key}`,
+        result,
+      };
+    } catch (error) {
+      const code = (error as { name?: string }).name;
+      const reason =
+        code === "NoSuchAnnotation" || code === "NoSuchKey"
+          ? "processed without an annotation: deleted before it was read, refused by S3 (the log says why), or under the results prefix"
+          : `annotation ${name} of s3://${Bucket}/${key} unreadable: ${String(error)}`;
       return { key, status: "no-result", reason };
     }
   }

@@ -7,6 +7,7 @@
 import http from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { ObjectAnnotations } from "./object-annotations";
 
 export interface ProxiedRequest {
   method: string;
@@ -52,10 +53,14 @@ export class S3Proxy {
   fault?: FaultRule;
   private readonly listeners: ResponseListener[] = [];
   private readonly agent = new http.Agent({ keepAlive: true });
+  /** S3's annotation API, which the emulator lacks: served here, never forwarded. */
+  readonly annotations: ObjectAnnotations;
   private server?: http.Server;
   private actualPort = 0;
 
-  constructor(private readonly options: ProxyOptions) {}
+  constructor(private readonly options: ProxyOptions) {
+    this.annotations = new ObjectAnnotations(options.target, this.agent);
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.actualPort}`;
@@ -137,6 +142,21 @@ export class S3Proxy {
       return;
     }
     if (this.options.latencyMs) await delay(this.options.latencyMs);
+    if (ObjectAnnotations.handles(proxied)) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const answer = await this.annotations.answer(
+        { ...proxied, rawPath, method: proxied.method },
+        Buffer.concat(chunks),
+      );
+      response.writeHead(answer.status, {
+        ...answer.headers,
+        "content-length": String(answer.body.length),
+      });
+      response.end(answer.body);
+      await this.record(proxied, answer.status, answer.body.length, answer.headers);
+      return;
+    }
 
     const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const upstreamUrl = new URL(this.options.target);
@@ -167,7 +187,10 @@ export class S3Proxy {
       : pipeline(upstream, counter, response);
     // a client that hangs up early (an aborted read) is not the proxy's error
     await sent.catch(() => undefined);
-    await this.record(proxied, upstream.statusCode ?? 502, bytes, upstream.headers);
+    const status = upstream.statusCode ?? 502;
+    if (replacesObject(proxied, status))
+      this.annotations.objectWritten(proxied.bucket, proxied.key, proxied.headers);
+    await this.record(proxied, status, bytes, upstream.headers);
   }
 
   private async record(
@@ -200,6 +223,14 @@ class Throttle extends Transform {
     if (wait > 1) setTimeout(() => callback(null, chunk), wait);
     else callback(null, chunk);
   }
+}
+
+/** A successful write or delete of a whole object: S3 removes the replaced version's annotations. */
+function replacesObject(request: ProxiedRequest, status: number): boolean {
+  if (status < 200 || status > 299 || request.key === "") return false;
+  const query = [...request.query.keys()].filter((name) => name !== "x-id");
+  if (request.method === "PUT" || request.method === "DELETE") return query.length === 0;
+  return request.method === "POST" && query.length === 1 && query[0] === "uploadId";
 }
 
 function delay(ms: number): Promise<void> {

@@ -118,7 +118,7 @@ function banner(pipeline: Pipeline, settings: LocalSettings): void {
 function describe(outcome: Outcome, settings: LocalSettings): string {
   switch (outcome.status) {
     case "stored":
-      return `stored  ${printableKey(outcome.key)} -> s3://${settings.resultsBucket}/${printableKey(outcome.resultKey)} (${Object.keys(outcome.result.metadata).length} tags)`;
+      return `stored  ${printableKey(outcome.key)} -> ${printableKey(outcome.location)} (${Object.keys(outcome.result.metadata).length} tags)`;
     case "failed":
       return (
         `FAILED  ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}; receive ${outcome.receiveCount} of ${settings.maxReceiveCount}, ` +
@@ -291,7 +291,11 @@ async function main(argv: string[]): Promise<number> {
     err(`npm start: ${problem}`);
     return 2;
   }
-  const outcomes = new Outcomes({ s3: pipeline.direct, ...settings });
+  const outcomes = new Outcomes({
+    s3: pipeline.direct,
+    annotationClient: pipeline.s3,
+    ...settings,
+  });
   pipeline.onBatch(async (report) => {
     for (const outcome of await outcomes.record(report)) {
       if (serving) out(`${describe(outcome, settings)}\n`);

@@ -5,6 +5,9 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { writtenAnnotation } from "../function/config";
+import { functionEnvironment } from "../function/environment";
+import { stackFunctionSettings } from "../infra/function-settings";
 import { stackSettings } from "../infra/stack-file";
 import { parseResultsLocation, smokeTest } from "./release/smoke";
 
@@ -28,6 +31,10 @@ async function main(): Promise<void> {
   }
   const settings = stackSettings(path.join(__dirname, ".."), values.stack!);
   const results = parseResultsLocation(location);
+  // the function's own environment says whether it writes annotations
+  const env = functionEnvironment(
+    stackFunctionSettings(settings, { uploadBucket, resultsBucket: results.bucket }),
+  );
   await smokeTest({
     s3: new S3Client({}),
     target: {
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
       resultsPrefix: results.prefix,
       filterPrefix: settings.filterPrefix,
       filterSuffix: settings.filterSuffix,
+      annotationName: writtenAnnotation(env.RESULT_DESTINATION, env.ANNOTATION_NAME),
     },
     timeoutMs: timeout * 1000,
     log: (line) => console.log(`smoke-test: ${line}`),

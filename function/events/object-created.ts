@@ -28,8 +28,19 @@ export interface ObjectCreated {
   eventTime?: string;
 }
 
+/** An object removed (deleted, or hidden by a delete marker): its stored result may have to go. */
+export interface ObjectRemoved {
+  bucket: string;
+  /** Decoded key. */
+  key: string;
+  /** The removed version, or the delete marker's version, when the bucket is versioned. */
+  versionId?: string;
+  sequencer?: string;
+  eventName: string;
+}
+
 export type ParsedMessage =
-  | { kind: "objects"; objects: ObjectCreated[]; skipped: string[] }
+  | { kind: "objects"; objects: ObjectCreated[]; removals: ObjectRemoved[]; skipped: string[] }
   | { kind: "test" }
   | { kind: "ignored"; reason: string };
 
@@ -76,14 +87,32 @@ function field<T>(
   return value as T;
 }
 
-function fromS3Record(record: unknown, index: number): ObjectCreated | string {
+function fromS3Record(
+  record: unknown,
+  index: number,
+): ObjectCreated | { removed: ObjectRemoved } | string {
   if (!isObject(record)) throw new MalformedMessageError(`Records[${index}] is not an object`);
   const eventName = field<string>(record, "eventName", "string");
   if (field<string>(record, "eventSource", "string", true) !== "aws:s3") {
     return `Records[${index}] is not from aws:s3`;
   }
+  if (eventName.startsWith("ObjectRemoved:")) {
+    try {
+      return {
+        removed: {
+          bucket: field<string>(record, "s3.bucket.name", "string"),
+          key: decodeS3Key(field<string>(record, "s3.object.key", "string")),
+          versionId: field<string>(record, "s3.object.versionId", "string", true),
+          sequencer: field<string>(record, "s3.object.sequencer", "string", true),
+          eventName,
+        },
+      };
+    } catch (error) {
+      throw new MalformedMessageError(`Records[${index}]: ${(error as Error).message}`);
+    }
+  }
   if (!eventName.startsWith("ObjectCreated:"))
-    return `Records[${index}] is ${eventName}, not ObjectCreated`;
+    return `Records[${index}] is ${eventName}, not ObjectCreated or ObjectRemoved`;
   try {
     return {
       bucket: field<string>(record, "s3.bucket.name", "string"),
@@ -117,6 +146,7 @@ function fromEventBridge(event: Json): ParsedMessage {
   return {
     kind: "objects",
     skipped: [],
+    removals: [],
     objects: [
       {
         bucket: field<string>(event, "detail.bucket.name", "string"),
@@ -153,11 +183,13 @@ export function parseMessage(body: string): ParsedMessage {
     throw new MalformedMessageError("Records is not a non-empty array");
   }
   const objects: ObjectCreated[] = [];
+  const removals: ObjectRemoved[] = [];
   const skipped: string[] = [];
   event.Records.forEach((record, index) => {
     const parsed = fromS3Record(record, index);
     if (typeof parsed === "string") skipped.push(parsed);
+    else if ("removed" in parsed) removals.push(parsed.removed);
     else objects.push(parsed);
   });
-  return { kind: "objects", objects, skipped };
+  return { kind: "objects", objects, removals, skipped };
 }

@@ -21,6 +21,7 @@
 import { MalformedMessageError } from "../events/object-created";
 import { WorkerError } from "../exiftool/exiftool-worker";
 import { S3ReadError } from "../ranges/s3-errors";
+import { AnnotationRefusedError, AnnotationWriteError } from "../results/annotation-sink";
 import { ResultConflictError, SupersededResultError } from "../results/s3-result-sink";
 import { DeadlineError } from "./deadline";
 import { RefusedObjectError } from "./refusal";
@@ -122,6 +123,25 @@ export function judge(error: unknown, attempt: Attempt = {}): Verdict {
   if (error instanceof SupersededResultError) {
     // an older version read late: the newer version's result stays, nothing to retry
     return acknowledge("Superseded", "superseded", "ResultsSuperseded", reason);
+  }
+  if (error instanceof AnnotationRefusedError) {
+    // the record is in the results bucket instead: nothing lost, nothing to retry
+    return acknowledge(
+      `Annotation${error.code}`,
+      "annotation-refused",
+      "AnnotationsRefused",
+      reason,
+    );
+  }
+  if (error instanceof AnnotationWriteError) {
+    if (error.kind === "ObjectGone") {
+      return acknowledge("NotFound", "deleted-before-write", "ObjectsDeletedBeforeRead", reason);
+    }
+    return {
+      disposition: error.retryable ? "retry" : "give-up",
+      failureType: `Annotation${error.kind}`,
+      reason,
+    };
   }
   if (error instanceof ResultConflictError) {
     return { disposition: "give-up", failureType: "ResultConflict", reason };

@@ -6,7 +6,7 @@ import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventb
 import { stringifyWithExifToolJson, type ExifToolJson } from "../exiftool/exiftool-json";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "./event-names";
 import type { ResultRecord } from "./result-record";
-import type { StoredResult } from "./s3-result-sink";
+import type { StoredResult } from "./result-sink";
 
 const MAX_ENTRY_BYTES = 256 * 1024;
 

@@ -13,6 +13,9 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/cli
 import { stringifyWithExifToolJson } from "../exiftool/exiftool-json";
 import { resultKey, type ResultRecord } from "./result-record";
 import { isOlder, type SourceOrder } from "./version-order";
+import type { ResultSink, StoredResult } from "./result-sink";
+
+export type { StoredResult } from "./result-sink";
 
 /** User metadata (x-amz-meta-…) that marks an object as a result of this function. */
 export const RESULT_MARKER = "s3-exiftool-result";
@@ -21,12 +24,6 @@ export const RESULT_MARKER_VALUE = "1";
 /** User metadata: the Last-Modified, and the event's sequencer, of the version a result describes. */
 export const SOURCE_MODIFIED = "s3-exiftool-source-modified";
 export const SOURCE_SEQUENCER = "s3-exiftool-source-sequencer";
-
-export interface StoredResult {
-  bucket: string;
-  key: string;
-  bytes: number;
-}
 
 /** The results location holds an object this function did not write: it stays as it is. */
 export class ResultConflictError extends Error {
@@ -43,7 +40,7 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-export class S3ResultSink {
+export class S3ResultSink implements ResultSink {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,

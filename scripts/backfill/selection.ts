@@ -3,8 +3,10 @@
 // for millions of keys; --missing and --stale look at each object's result
 // with a bounded number of requests in flight.
 import {
+  GetObjectAnnotationCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectAnnotationsCommand,
   ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -69,6 +71,8 @@ async function judge(
   object: ListedObject,
 ): Promise<Verdict> {
   if (selection === "all") return "all";
+  if (target.annotationName !== undefined)
+    return judgeAnnotation(s3, target, target.annotationName, selection, object);
   const where = { Bucket: target.resultsBucket, Key: resultKey(target.resultsPrefix, object.key) };
   try {
     if (selection === "missing") {
@@ -88,6 +92,43 @@ async function judge(
     if (notFound(error)) return "missing";
     throw new Error(
       `cannot read the result s3://${where.Bucket}/${where.Key}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The same judgement from the object's annotation (a pointer record carries the same fields). */
+async function judgeAnnotation(
+  s3: S3Client,
+  target: Target,
+  name: string,
+  selection: Exclude<Selection, "all">,
+  object: ListedObject,
+): Promise<Verdict> {
+  const where = { Bucket: target.uploadBucket, Key: object.key };
+  try {
+    if (selection === "missing") {
+      // listing is cheaper than reading a payload of up to 1 MiB
+      const { Annotations = [] } = await s3.send(
+        new ListObjectAnnotationsCommand({ ...where, AnnotationPrefix: name }),
+      );
+      return Annotations.some((entry) => entry.AnnotationName === name) ? "current" : "missing";
+    }
+    const response = await s3.send(
+      new GetObjectAnnotationCommand({ ...where, AnnotationName: name }),
+    );
+    let result: unknown;
+    try {
+      result = JSON.parse(await response.AnnotationPayload!.transformToString());
+    } catch {
+      return "stale";
+    }
+    return staleReason(result, object, target) === undefined ? "current" : "stale";
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchAnnotation") return "missing";
+    // the object went between the listing and this read: nothing to extract
+    if (notFound(error)) return "current";
+    throw new Error(
+      `cannot read the annotation ${name} of s3://${where.Bucket}/${where.Key}: ${(error as Error).message}`,
     );
   }
 }

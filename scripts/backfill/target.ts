@@ -2,7 +2,7 @@
 // the results location, and the ExifTool release and options the deployed
 // function records in each result (the stack's outputs on AWS, the stack
 // file locally: both come from the config the function was deployed with).
-import { loadConfig } from "../../function/config";
+import { loadConfig, writtenAnnotation } from "../../function/config";
 import type { ExtractionLimits } from "../../function/environment";
 import { exiftoolRelease } from "../../infra/backfill-contract";
 import type { LocalSettings } from "../../local/config";
@@ -22,6 +22,8 @@ export interface Target {
    * outputs predate them, and then every failed result counts as stale.
    */
   limits?: ExtractionLimits;
+  /** Set when the function writes annotations (RESULT_DESTINATION annotation or both): --missing and --stale read them. */
+  annotationName?: string;
 }
 
 /** What a Batch Operations job needs besides. */
@@ -46,6 +48,11 @@ export function batchTarget(outputs: StackOutputs): BatchTarget {
     region: outputs.string("region"),
     functionArn: outputs.string("functionArn"),
     roleArn: outputs.string("batchOperationsRoleArn"),
+    // stacks from before result destinations existed have these outputs not
+    annotationName: writtenAnnotation(
+      optionalString(outputs.values.resultDestination),
+      optionalString(outputs.values.annotationName),
+    ),
   };
 }
 
@@ -61,6 +68,10 @@ export function localTarget(local: LocalSettings, settings: Settings): Target {
     exiftoolOptions: local.exiftoolOptions,
     // what the local function records: parsed from its own environment
     limits: loadConfig(local.functionEnvironment).limits,
+    annotationName: writtenAnnotation(
+      local.functionEnvironment.RESULT_DESTINATION,
+      local.functionEnvironment.ANNOTATION_NAME,
+    ),
   };
 }
 
@@ -91,3 +102,6 @@ export function extractable(target: Target, key: string): boolean {
   const resultsHere = target.resultsBucket === target.uploadBucket;
   return !(resultsHere && key.startsWith(target.resultsPrefix));
 }
+
+const optionalString = (value: unknown): string | undefined =>
+  typeof value === "string" ? value : undefined;

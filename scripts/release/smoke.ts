@@ -4,6 +4,7 @@
 // remove both objects again.
 import {
   DeleteObjectCommand,
+  GetObjectAnnotationCommand,
   GetObjectCommand,
   PutObjectCommand,
   type S3Client,
@@ -18,6 +19,8 @@ export interface SmokeTarget {
   /** The stack's notification filter: the upload must match it to be processed. */
   filterPrefix: string;
   filterSuffix: string;
+  /** Set when the function writes annotations: the record is read back with GetObjectAnnotation. */
+  annotationName?: string;
 }
 
 export interface SmokeOptions {
@@ -44,7 +47,7 @@ export function parseResultsLocation(location: string): { bucket: string; prefix
 
 function isMissing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return name === "NoSuchKey" || name === "NotFound";
+  return name === "NoSuchKey" || name === "NotFound" || name === "NoSuchAnnotation";
 }
 
 export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
@@ -53,23 +56,39 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(4).toString("hex")}`;
   const key = `${target.filterPrefix}s3-exiftool-smoke-test/${runId}.png${target.filterSuffix}`;
   const resultKey = `${target.resultsPrefix}${key}.json`;
+  const { annotationName } = target;
+  const where =
+    annotationName === undefined
+      ? `s3://${target.resultsBucket}/${resultKey}`
+      : `annotation ${annotationName} on s3://${target.uploadBucket}/${key}`;
+  const readRecord = async (): Promise<string | undefined> => {
+    if (annotationName === undefined) {
+      const result = await s3.send(
+        new GetObjectCommand({ Bucket: target.resultsBucket, Key: resultKey }),
+      );
+      return result.Body?.transformToString();
+    }
+    const result = await s3.send(
+      new GetObjectAnnotationCommand({
+        Bucket: target.uploadBucket,
+        Key: key,
+        AnnotationName: annotationName,
+      }),
+    );
+    return result.AnnotationPayload?.transformToString();
+  };
   const comment = `s3-exiftool smoke test ${runId}`;
 
   const started = Date.now();
   await s3.send(
     new PutObjectCommand({ Bucket: target.uploadBucket, Key: key, Body: tinyPng(comment) }),
   );
-  log(
-    `uploaded s3://${target.uploadBucket}/${key}; waiting for s3://${target.resultsBucket}/${resultKey}`,
-  );
+  log(`uploaded s3://${target.uploadBucket}/${key}; waiting for ${where}`);
   try {
     for (;;) {
       let text: string | undefined;
       try {
-        const result = await s3.send(
-          new GetObjectCommand({ Bucket: target.resultsBucket, Key: resultKey }),
-        );
-        text = await result.Body?.transformToString();
+        text = await readRecord();
       } catch (error) {
         if (!isMissing(error)) throw error;
       }
@@ -77,7 +96,7 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
         const record = JSON.parse(text) as { key?: string; metadata?: Record<string, unknown> };
         if (record.key !== key || record.metadata?.["Comment"] !== comment) {
           throw new Error(
-            `result ${resultKey} does not describe the uploaded file: ${text.slice(0, 300)}`,
+            `result ${where} does not describe the uploaded file: ${text.slice(0, 300)}`,
           );
         }
         const waitedMs = Date.now() - started;
@@ -86,14 +105,15 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
       }
       if (Date.now() - started > options.timeoutMs) {
         throw new Error(
-          `no result at s3://${target.resultsBucket}/${resultKey} after ${options.timeoutMs} ms ` +
+          `no result at ${where} after ${options.timeoutMs} ms ` +
             "(see the function's log group and the dead-letter queue)",
         );
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
     }
   } finally {
-    // the result may not exist when the test failed; deleting a missing key is not an error
+    // the result may not exist when the test failed; deleting a missing key is not an error;
+    // an annotation goes with its object
     await s3.send(new DeleteObjectCommand({ Bucket: target.uploadBucket, Key: key }));
     await s3.send(new DeleteObjectCommand({ Bucket: target.resultsBucket, Key: resultKey }));
   }

@@ -42,6 +42,37 @@ describe("function configuration", () => {
     expect(single.aloneWorkerRssBytes).to.equal(undefined);
   });
 
+  it("writes results to the bucket unless RESULT_DESTINATION says annotation or both, under S3's annotation name rules", () => {
+    expect(loadConfig(base)).to.include({
+      resultDestination: "bucket",
+      annotationName: "exiftool",
+    });
+    for (const destination of ["bucket", "annotation", "both"]) {
+      expect(loadConfig({ ...base, RESULT_DESTINATION: destination }).resultDestination).to.equal(
+        destination,
+      );
+    }
+    expect(loadConfig({ ...base, ANNOTATION_NAME: "media.exif_v2" }).annotationName).to.equal(
+      "media.exif_v2",
+    );
+    const refused: [Record<string, string>, RegExp][] = [
+      [
+        { RESULT_DESTINATION: "annotations" },
+        /RESULT_DESTINATION must be one of bucket, annotation, both/,
+      ],
+      [
+        { ANNOTATION_NAME: "aws.exif" },
+        /ANNOTATION_NAME "aws.exif": .*must not start with "aws" or "s3"/,
+      ],
+      [{ ANNOTATION_NAME: "S3exif" }, /must not start with "aws" or "s3"/],
+      [{ ANNOTATION_NAME: "exif/tool" }, /only letters, digits, underscores, periods and hyphens/],
+      [{ ANNOTATION_NAME: "x".repeat(513) }, /at most 512 bytes/],
+    ];
+    for (const [env, message] of refused) {
+      expect(() => loadConfig({ ...base, ...env })).to.throw(message);
+    }
+  });
+
   it("reads every upload bucket of a comma-separated list", () => {
     const config = loadConfig({ ...base, UPLOAD_BUCKETS: "in-a, in-b" });
     expect(config.uploadBuckets).to.deep.equal(["in-a", "in-b"]);

@@ -228,7 +228,7 @@ describe("Lambda handler", function () {
 
   it("acknowledges other S3 event types with a log line and no result", async () => {
     const removed = JSON.parse(s3Notification([{ bucket: "uploads", encodedKey: "gone.jpg" }]));
-    removed.Records[0].eventName = "ObjectRemoved:Delete";
+    removed.Records[0].eventName = "ObjectRestore:Completed";
     const { value: response, lines } = await capturingStdout(() =>
       runtime.handler(sqsEvent([sqsRecord(JSON.stringify(removed))]), lambdaContext()),
     );
@@ -237,7 +237,7 @@ describe("Lambda handler", function () {
     const skipped = lines
       .map((line) => JSON.parse(line))
       .find((log) => log.message === "record skipped");
-    expect(skipped.reason).to.match(/ObjectRemoved:Delete, not ObjectCreated/);
+    expect(skipped.reason).to.match(/ObjectRestore:Completed, not ObjectCreated or ObjectRemoved/);
   });
 
   it("never lets a result re-trigger processing when results share the upload bucket", async () => {
