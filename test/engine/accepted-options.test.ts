@@ -82,6 +82,35 @@ describe("every accepted exiftool option", function () {
     expect(answered).to.equal(commands.length * SAMPLES.length);
   });
 
+  it("shows each option family's effect on a JPEG: a flag, a tag request, -x, -d, -api, -lang", async () => {
+    const plain = await extractWith([], "ExifTool.jpg");
+    expect(plain).to.include({
+      Orientation: "Horizontal (normal)",
+      Artist: "Phil Harvey",
+      Flash: "Fired",
+    });
+    const effects: [string[], (json: Record<string, unknown>) => void][] = [
+      [["-n"], (json) => expect(json.Orientation).to.equal(1)],
+      [
+        ["-Artist"],
+        (json) => expect(Object.keys(json).sort()).to.deep.equal(["Artist", "SourceFile"]),
+      ],
+      [["-x", "Artist"], (json) => expect(json).to.not.have.property("Artist")],
+      [["-d", "%s"], (json) => expect(String(json.ModifyDate)).to.match(/^\d+$/)],
+      [["-api", "ByteUnit=Binary"], (json) => expect(json.FileSize).to.match(/ KiB$/)],
+      [["-lang", "de"], (json) => expect(json.Flash).to.equal("Blitz wurde ausgelöst")],
+    ];
+    for (const [args, effect] of effects) {
+      const json = await extractWith(args, "ExifTool.jpg");
+      expect(json.SourceFile, args.join(" ")).to.equal(`s3://${BUCKET}/ExifTool.jpg`);
+      try {
+        effect(json);
+      } catch (error) {
+        throw new Error(`${args.join(" ")}: ${(error as Error).message}`);
+      }
+    }
+  });
+
   /** The failure of one extraction that is expected to fail. */
   async function failureOf(args: string[]): Promise<WorkerError> {
     try {

@@ -20,16 +20,24 @@ const run = promisify(execFile);
 const BUNDLE = join(__dirname, "..", "..", "dist", "function", "handler.js");
 const MiB = 1024 * 1024;
 
-// One invocation, then the process's own peak resident memory from /proc.
+// One invocation, then the process's own peak resident memory and the
+// address-space limit the kernel holds each of its Perl workers to, from /proc.
 const INVOKE = `
-const { readFileSync } = require("node:fs");
+const { readdirSync, readFileSync } = require("node:fs");
+const perlLimits = () => readdirSync("/proc").filter((entry) => /^\\d+$/.test(entry)).flatMap((pid) => {
+  try {
+    if (readFileSync("/proc/" + pid + "/stat", "utf8").split(") ")[1].split(" ")[1] !== String(process.pid)) return [];
+    if (!readFileSync("/proc/" + pid + "/cmdline", "utf8").includes("worker.pl")) return [];
+    return [/Max address space\\s+(\\S+)/.exec(readFileSync("/proc/" + pid + "/limits", "utf8"))[1]];
+  } catch { return []; }
+});
 const { handler } = require(process.argv[1]);
 const event = JSON.parse(process.argv[2]);
 const deadline = Date.now() + 120000;
 handler(event, { awsRequestId: "hostile", functionName: "hostile", getRemainingTimeInMillis: () => deadline - Date.now() })
   .then((response) => {
     const peak = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))[1];
-    process.stdout.write("RESPONSE " + JSON.stringify({ response, peakKiB: Number(peak) }) + "\\n");
+    process.stdout.write("RESPONSE " + JSON.stringify({ response, peakKiB: Number(peak), perlLimits: perlLimits() }) + "\\n");
     process.exit(0);
   }, (error) => { console.error(error); process.exit(1); });
 `;
@@ -87,8 +95,13 @@ describe("hostile files under the dev stack's memory settings", function () {
     );
     const line = stdout.split("\n").find((entry) => entry.startsWith("RESPONSE "));
     expect(line, stderr).to.be.a("string");
-    const { response, peakKiB } = JSON.parse(line!.slice(9));
+    const { response, peakKiB, perlLimits } = JSON.parse(line!.slice(9));
     expect(peakKiB / 1024, "Node's peak RSS, MiB").to.be.at.most(nodeBudgetMiB);
+    // every Perl worker (and so every child it forks) runs under the stack's
+    // limit, or, for an object's one try alone, under the workers' together
+    expect(perlLimits, "Perl workers' address-space limits").to.not.be.empty;
+    for (const limit of perlLimits)
+      expect([String(capMiB * MiB), String(workers * capMiB * MiB)]).to.include(limit);
     // the hostile objects fail the same way every time: held to a worker's
     // limit, then to the workers' together, each ends in a result that
     // records its failure, and no message is left to retry
