@@ -6,7 +6,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { stackSettings } from "../infra/stack-file";
-import { parseResultsLocation, smokeTest } from "./release/smoke";
+import { parseResultsLocation, smokeTest } from "../scripts/release/smoke";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -17,7 +17,7 @@ import { expect } from "chai";
 import { createS3Client } from "../../function/ranges/s3-client";
 import { startEmulator, type Emulator } from "../../local/emulator";
 import { LOCAL_CREDENTIALS } from "../../local/pipeline";
-import { main } from "../../scripts/backfill/cli";
+import { main } from "../../commands/backfill/cli";
 import { RecordingEndpoint, type RecordedRequest } from "../support/recording-endpoint";
 
 const ACCOUNT = "111122223333";
