@@ -22,7 +22,7 @@ function runLocal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(ROOT, "scripts", "pipeline-local.ts"), ...args],
+      ["--import", "tsx", path.join(ROOT, "commands", "pipeline-local.ts"), ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
