@@ -58,7 +58,7 @@ export interface StackOutputs {
   eventBusName: string | undefined;
   eventSource: string | undefined;
   eventDetailType: string | undefined;
-  // What `npm run backfill` needs (scripts/backfill/stack-outputs.ts reads them).
+  // What `npm run backfill` needs (commands/backfill/ reads them).
   accountId: pulumi.Output<string>;
   region: pulumi.Output<string>;
   batchOperationsRoleArn: pulumi.Output<string>;

@@ -7,6 +7,9 @@ import type { LocalSettings } from "./config";
 
 const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
+/** The work queue's tag naming the stack file the pipeline runs (backfill checks it). */
+export const STACK_TAG = "s3-exiftool:stack";
+
 export interface Topology {
   uploadBucket: string;
   resultsBucket: string;
@@ -20,9 +23,10 @@ async function createQueue(
   sqs: SQSClient,
   name: string,
   attributes: Record<string, string>,
+  tags?: Record<string, string>,
 ): Promise<{ url: string; arn: string }> {
   const { QueueUrl: url } = await sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes, tags }),
   );
   if (!url) throw new Error(`CreateQueue ${name} returned no QueueUrl`);
   const { Attributes } = await sqs.send(
@@ -48,13 +52,18 @@ export async function createTopology(
   const dlq = await createQueue(sqs, settings.deadLetterQueueName, {
     MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS),
   });
-  const queue = await createQueue(sqs, settings.queueName, {
-    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlq.arn,
-      maxReceiveCount: settings.maxReceiveCount,
-    }),
-  });
+  const queue = await createQueue(
+    sqs,
+    settings.queueName,
+    {
+      VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: settings.maxReceiveCount,
+      }),
+    },
+    { [STACK_TAG]: settings.stack },
+  );
   return {
     uploadBucket: settings.uploadBucket,
     resultsBucket: settings.resultsBucket,

@@ -39,7 +39,7 @@ export const TRIGGER_PATHS = [
   "function/**",
   "infra/**",
   "release/**",
-  "scripts/**",
+  "{commands,scripts}/**",
 ];
 
 /** Pipeline variable: "true" when the version check started the run with moved pins. */

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { expect } from "chai";
-import { runExtract } from "../../cli/extract";
+import { runExtract } from "../../commands/extract";
 import { CORPUS_DIR } from "../../samples/synthetic";
 import { startLocalS3, TEST_CREDENTIALS, type LocalS3 } from "../support/local-s3";
 
@@ -85,7 +85,9 @@ describe("npm run extract", function () {
   it("names an unknown option and says where ExifTool's options go", async () => {
     const result = await run(["s3://cli/photos/ExifTool.jpg", "-G1"]);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/^unknown option -G1 \(ExifTool options go after --\)\n/);
+    expect(result.stderr).to.match(
+      /^npm run extract: Unknown option '-G' \(ExifTool options go after --\)\n/,
+    );
     expect(result.stdout).to.equal("");
   });
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { runExtract } from "../../cli/extract";
+import { runExtract } from "../../commands/extract";
 import type { HandlerRuntime } from "../../function/handler";
 import { localHandler } from "../support/local-handler";
 import { CORPUS_DIR } from "../../samples/synthetic";

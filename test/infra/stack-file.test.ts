@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { CONFIG_KEYS, ConfigError, PROJECT } from "../../infra/config";
 import { StackFileError, stackSettings } from "../../infra/stack-file";
 import { checkKnownKeys, closestKey } from "../../infra/unknown-keys";
-import { checkConfig } from "../../scripts/check-config";
+import { checkConfig } from "../../commands/check-config";
 import { ROOT } from "./stack-config";
 
 const DEV = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
@@ -31,10 +31,13 @@ describe("stack files", () => {
     writeFileSync(file, text);
     return file;
   };
-  const check = (stack: string) => {
+  const check = async (stack: string) => {
     const stdout = captured();
     const stderr = captured();
-    const code = checkConfig(["--stack", stack], root, { stdout, stderr });
+    const code = await checkConfig(["--stack", stack], root, {
+      out: stdout.write,
+      err: stderr.write,
+    });
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   };
 
@@ -86,34 +89,59 @@ describe("stack files", () => {
     expect(() => stackSettings(root, "list")).to.throw(StackFileError, `${file}: "config"`);
   });
 
-  it("check-config: a valid stack file exits 0 and says so", () => {
+  it("check-config: a valid stack file exits 0 and says so", async () => {
     stackFile("good", DEV);
-    const result = check("good");
+    const result = await check("good");
     expect(result).to.deep.include({ code: 0, stderr: "" });
     expect(result.stdout).to.include("Pulumi.good.yaml: valid");
   });
 
-  it("check-config: a bad key exits 2 naming the key and the file", () => {
+  it("check-config: a bad key exits 2 naming the key and the file", async () => {
     const file = stackFile("bad", `${DEV}  ${PROJECT}:memorySzie: 2048\n`);
-    const result = check("bad");
+    const result = await check("bad");
     expect(result.code).to.equal(2);
     expect(result.stderr).to.include(`${PROJECT}:memorySzie: unknown key in ${file}`);
     expect(result.stderr).to.include(`did you mean ${PROJECT}:memorySize?`);
   });
 
-  it("check-config: a bad value exits 2 naming the key", () => {
+  it("check-config: a bad value exits 2 naming the key", async () => {
     stackFile("slow", DEV.replace(`${PROJECT}:timeout: 120`, `${PROJECT}:timeout: 901`));
-    const result = check("slow");
+    const result = await check("slow");
     expect(result.code).to.equal(2);
     expect(result.stderr).to.include(`${PROJECT}:timeout: must be between 10 and 900`);
   });
 
-  it("check-config: a missing stack or stray arguments exit 2", () => {
-    expect(check("absent")).to.deep.include({ code: 2 });
-    expect(check("absent").stderr).to.include("no stack file");
+  it("check-config: a missing stack or stray arguments exit 2", async () => {
+    const absent = await check("absent");
+    expect(absent.code).to.equal(2);
+    expect(absent.stderr).to.include("no stack file");
     const stderr = captured();
-    expect(checkConfig(["dev"], root, { stdout: captured(), stderr })).to.equal(2);
+    expect(await checkConfig(["dev"], root, { out: () => undefined, err: stderr.write })).to.equal(
+      2,
+    );
+    expect(stderr.text()).to.include("Unexpected argument 'dev'");
     expect(stderr.text()).to.include("usage:");
+  });
+
+  it("check-config: names every mistake in one run, and warns of keys the project would not read", async () => {
+    const text = DEV.replace(`${PROJECT}:timeout: 120`, `${PROJECT}:timeout: 901`)
+      .replace(`${PROJECT}:memorySize: 1024`, `${PROJECT}:memorySize: 1`)
+      .concat(
+        `  ${PROJECT}:memorySzie: 2048\n  batchSize: 100\n  aws:regoin: eu-west-1\n  aws:region: eu-west-1\n`,
+      );
+    stackFile("many", text);
+    const result = await check("many");
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(`${PROJECT}:memorySzie: unknown key`);
+    expect(result.stderr).to.include(`${PROJECT}:timeout: must be between 10 and 900`);
+    expect(result.stderr).to.include(`${PROJECT}:memorySize: must be between`);
+    expect(result.stderr).to.include("3 mistakes");
+    expect(result.stderr).to.include(`warning: batchSize has no namespace`);
+    expect(result.stderr).to.include(`did you mean ${PROJECT}:batchSize?`);
+    expect(result.stderr).to.include(
+      "warning: aws:regoin is not a setting of the aws provider; did you mean aws:region?",
+    );
+    expect(result.stderr).to.not.include("aws:region is");
   });
 
   it("npm run check-config validates the shipped dev stack without building", () => {

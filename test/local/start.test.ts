@@ -26,7 +26,7 @@ function startCli(args: string[], through: "npm" | "node" = "node"): Run {
   const [command, prefix] =
     through === "npm"
       ? ["npm", ["start", "-s", "--"]]
-      : [process.execPath, ["--import", "tsx", "local/start.ts"]];
+      : [process.execPath, ["--import", "tsx", "commands/start.ts"]];
   const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: "" },
@@ -146,7 +146,7 @@ const readyEndpoint = (run: Run): Promise<string> =>
     30_000,
   );
 
-describe("npm start (local/start.ts)", () => {
+describe("npm start (commands/start.ts)", () => {
   const runs: Run[] = [];
   const cli = (args: string[], through: "npm" | "node" = "node"): Run => {
     const run = startCli(args, through);

@@ -6,9 +6,9 @@ import {
   selectObjects,
   type Selection,
   type SelectionCounts,
-} from "../../scripts/backfill/selection";
+} from "../../commands/backfill/selection";
 import { writtenAnnotation } from "../../function/config";
-import type { Target } from "../../scripts/backfill/target";
+import type { Target } from "../../commands/backfill/target";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
 describe("backfill selection by annotation", () => {

@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-s
 import { expect } from "chai";
 import type { ResultRecord } from "../../function/results/result-record";
 import type { Pipeline } from "../../local/pipeline";
-import { main } from "../../scripts/backfill/cli";
+import { main } from "../../commands/backfill/cli";
 import { corpusFiles, startTestPipeline, waitFor } from "../local/support";
 
 describe("npm run backfill against the local pipeline", function () {

@@ -1,10 +1,10 @@
 // The backfill's pure rules: which keys it lists, which results are stale,
 // how a key is written into the manifest, and how progress is drawn.
 import { expect } from "chai";
-import { manifestLine } from "../../scripts/backfill/manifest";
-import { staleReason } from "../../scripts/backfill/staleness";
-import { extractable, listingPrefix, type Target } from "../../scripts/backfill/target";
-import { ProgressLine, progressBar } from "../../scripts/ops/progress";
+import { manifestLine } from "../../commands/backfill/manifest";
+import { staleReason } from "../../commands/backfill/staleness";
+import { extractable, listingPrefix, type Target } from "../../commands/backfill/target";
+import { ProgressLine, progressBar } from "../../commands/ops/progress";
 
 const target: Target = {
   uploadBucket: "uploads",

@@ -9,7 +9,7 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import type { ResultRecord } from "../../function/results/result-record";
 import { LOCAL_CREDENTIALS, type Pipeline } from "../../local/pipeline";
-import { main, type CliIo } from "../../scripts/redrive/cli";
+import { main, type CliIo } from "../../commands/redrive/cli";
 import { startTestPipeline, waitFor } from "../local/support";
 import { RecordingEndpoint, type RecordedRequest } from "../support/recording-endpoint";
 

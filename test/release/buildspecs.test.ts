@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
-import { PINS_MOVED } from "../../scripts/versions/cli";
+import { PINS_MOVED } from "../../commands/versions/cli";
 import {
   loadBuildspec,
   needsOf,

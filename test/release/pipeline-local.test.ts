@@ -19,12 +19,12 @@ interface Run {
   out: string;
 }
 
-/** Runs scripts/pipeline-local.ts of the checkout at `root` (this one by default). */
+/** Runs commands/pipeline-local.ts of the checkout at `root` (this one by default). */
 function runLocal(args: string[], env: NodeJS.ProcessEnv = {}, root = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(root, "scripts", "pipeline-local.ts"), ...args],
+      ["--import", "tsx", path.join(root, "commands", "pipeline-local.ts"), ...args],
       { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main, PINS_MOVED, type CliDeps } from "../../scripts/versions/cli";
-import type { RunNpm } from "../../scripts/versions/write";
+import { main, PINS_MOVED, type CliDeps } from "../../commands/versions/cli";
+import type { RunNpm } from "../../commands/versions/write";
 import {
   closedPortUrl,
   fixture,
@@ -342,7 +342,7 @@ describe("npm run versions (CLI)", () => {
     const before = project.snapshot();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(__dirname, "..", "..", "scripts", "versions.ts"), "--write"],
+      ["--import", "tsx", join(__dirname, "..", "..", "commands", "versions.ts"), "--write"],
       {
         env: {
           ...process.env,

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { latestPerlRelease, pickMaintenanceRelease } from "../../scripts/versions/cpan";
-import { anonymousToken, arm64Digest } from "../../scripts/versions/ecr-public";
-import { latestExiftoolOrgVersion } from "../../scripts/versions/exiftool-org";
-import { SourceError } from "../../scripts/versions/http";
-import { lambdaNodeMajors, supportedMajors } from "../../scripts/versions/lambda-runtimes";
-import { latestNpmVersion } from "../../scripts/versions/npm-registry";
+import { latestPerlRelease, pickMaintenanceRelease } from "../../commands/versions/cpan";
+import { anonymousToken, arm64Digest } from "../../commands/versions/ecr-public";
+import { latestExiftoolOrgVersion } from "../../commands/versions/exiftool-org";
+import { SourceError } from "../../commands/versions/http";
+import { lambdaNodeMajors, supportedMajors } from "../../commands/versions/lambda-runtimes";
+import { latestNpmVersion } from "../../commands/versions/npm-registry";
 import { fixtureJson, recordedRoutes, startUpstream, type FakeUpstream } from "./helpers";
 
 interface Hit {

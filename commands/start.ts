@@ -6,10 +6,10 @@
 // goes to stderr.
 import { createReadStream, statSync } from "node:fs";
 import * as path from "node:path";
-import type { LocalSettings } from "./config";
-import type { Outcome, Outcomes } from "./outcomes";
-import type { Pipeline } from "./pipeline";
-import { printableKey } from "./printable";
+import type { LocalSettings } from "../local/config";
+import type { Outcome, Outcomes } from "../local/outcomes";
+import type { Pipeline } from "../local/pipeline";
+import { printableKey } from "../local/printable";
 
 const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--key-prefix P] [--verbose] [FILE...]
   --port N        listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
@@ -198,7 +198,7 @@ async function processFiles(
   keyPrefix: string,
   outcomes: Outcomes,
 ): Promise<number> {
-  const { uploadObject } = await import("./upload");
+  const { uploadObject } = await import("../local/upload");
   // the first failed attempt settles a file: its retry would come only after
   // the visibility timeout (minutes on the stack's clock)
   const waitMs = (settings.timeoutSeconds + 30) * 1000;
@@ -267,9 +267,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // loaded only now: a typo in the arguments should not wait for the SDKs
-  const { loadLocalSettings } = await import("./config");
-  const { startPipeline } = await import("./pipeline");
-  const { Outcomes } = await import("./outcomes");
+  const { loadLocalSettings } = await import("../local/config");
+  const { startPipeline } = await import("../local/pipeline");
+  const { Outcomes } = await import("../local/outcomes");
   let settings: LocalSettings;
   try {
     settings = loadLocalSettings(args.stack);

@@ -16,13 +16,14 @@ import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress"
 import { createJob, createJobInput, followJob } from "./batch-job";
 import { ManifestFile } from "./manifest";
 import { unquote } from "./staleness";
-import { QueueAnnouncer, queueBacklog } from "./queue-announce";
+import { QueueAnnouncer } from "./queue-announce";
+import { QueueFates, type FateCounts } from "./queue-fates";
 import { selectObjects, selectedCount, type Selection, type SelectionCounts } from "./selection";
-import type { BatchTarget, Target } from "./target";
+import { listingPrefix, type BatchTarget, type Target } from "./target";
 
 export type Runner =
   | { kind: "batch"; s3control: S3ControlClient; target: BatchTarget }
-  | { kind: "queue"; sqs: SQSClient; queueUrl: string; region: string };
+  | { kind: "queue"; sqs: SQSClient; queueUrl: string; deadLetterQueueUrl: string; region: string };
 
 export interface BackfillDeps {
   s3: S3Client;
@@ -93,19 +94,28 @@ async function followBatchJob(
   return job;
 }
 
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function describeFates(fates: FateCounts): string {
+  return `${fates.stored} stored, ${fates.failed} failed, ${fates.waiting} waiting`;
+}
+
+/** Until each announced object is stored or dead-lettered, whatever else the queue holds. */
 async function followQueue(
   deps: BackfillDeps,
-  runner: Extract<Runner, { kind: "queue" }>,
+  fates: QueueFates,
   sent: number,
-): Promise<void> {
+): Promise<FateCounts> {
   const line = new ProgressLine(deps.progress);
   for (;;) {
-    const backlog = await queueBacklog(runner.sqs, runner.queueUrl);
-    line.show(`queue ${progressBar(Math.max(0, sent - backlog), sent)}`);
-    if (backlog === 0) break;
+    const counts = await fates.update();
+    line.show(`${progressBar(sent - counts.waiting, sent)} ${describeFates(counts)}`);
+    if (counts.waiting === 0) {
+      line.end();
+      return counts;
+    }
     await deps.wait();
   }
-  line.end();
 }
 
 export async function backfill(
@@ -124,7 +134,7 @@ export async function backfill(
   const token = randomUUID();
   const folder = runFolder(target, token, new Date());
   const manifestKey = `${folder}manifest.csv`;
-  const where = `s3://${target.uploadBucket}/${options.prefix ?? target.filterPrefix}`;
+  const where = `s3://${target.uploadBucket}/${listingPrefix(target, options.prefix)}`;
   print(`selecting --${options.selection} objects under ${where}`);
 
   const objects = selectObjects(deps.s3, target, options, counts);
@@ -134,10 +144,10 @@ export async function backfill(
     print(describeCounts(counts, options.selection));
     print(
       runner.kind === "batch"
-        ? `dry run: would write ${selected} objects to s3://${target.resultsBucket}/${manifestKey} ` +
+        ? `dry run: would write ${plural(selected, "object")} to s3://${target.resultsBucket}/${manifestKey} ` +
             `and create a Batch Operations job invoking ${runner.target.functionArn} ` +
             `as ${runner.target.roleArn}`
-        : `dry run: would send ${selected} objects to ${runner.queueUrl}`,
+        : `dry run: would send ${plural(selected, "object")} to ${runner.queueUrl}`,
     );
     return { counts, selected, exitCode: 0 };
   }
@@ -145,9 +155,19 @@ export async function backfill(
   const dir = await mkdtemp(path.join(tmpdir(), "s3-exiftool-backfill-"));
   try {
     const manifest = new ManifestFile(path.join(dir, "manifest.csv"));
+    const fates =
+      runner.kind === "queue"
+        ? new QueueFates(deps.s3, runner.sqs, runner.deadLetterQueueUrl, target, new Date())
+        : undefined;
     const announcer =
       runner.kind === "queue"
-        ? new QueueAnnouncer(runner.sqs, runner.queueUrl, target.uploadBucket, runner.region)
+        ? new QueueAnnouncer(
+            runner.sqs,
+            runner.queueUrl,
+            target.uploadBucket,
+            runner.region,
+            (key, sequencer) => fates!.announced(key, sequencer),
+          )
         : undefined;
     try {
       for await (const object of objects) {
@@ -171,15 +191,18 @@ export async function backfill(
       createReadStream(manifest.path),
     );
     const manifestRef = { bucket: target.resultsBucket, key: manifestKey };
-    print(`manifest: s3://${target.resultsBucket}/${manifestKey} (${selected} objects)`);
+    print(`manifest: s3://${target.resultsBucket}/${manifestKey} (${plural(selected, "object")})`);
 
     if (runner.kind === "queue") {
-      print(`sent ${announcer!.sent} messages to ${runner.queueUrl}`);
-      await followQueue(deps, runner, announcer!.sent);
-      print(
-        "queue drained; objects that failed wait for their retries, then the dead-letter queue (npm run redrive)",
-      );
-      return { counts, selected, manifest: manifestRef, sent: announcer!.sent, exitCode: 0 };
+      const sent = announcer!.sent;
+      print(`sent ${plural(sent, "message")} to ${runner.queueUrl}`);
+      const done = await followQueue(deps, fates!, sent);
+      const dlq =
+        done.failed > 0
+          ? ` (their messages are in ${runner.deadLetterQueueUrl}: npm run redrive)`
+          : "";
+      print(`${plural(sent, "object")}: ${describeFates(done)}${dlq}`);
+      return { counts, selected, manifest: manifestRef, sent, exitCode: done.failed > 0 ? 1 : 0 };
     }
 
     if (!uploaded.eTag) throw new Error(`the upload of ${manifestKey} returned no ETag`);

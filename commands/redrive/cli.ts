@@ -1,8 +1,9 @@
 // `npm run redrive -- (--stack NAME | --outputs FILE | --endpoint URL) [--dry-run] [--poll S]`:
 // the dead-letter queue's messages back to the work queue.
-import type { CliIo as TerminalIo } from "../ops/run-cli";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { parseArgs, seconds, sleep, UsageError } from "../ops/args";
+import { runCommand, secondsOption, userPath, UsageError, type Parsed } from "../command";
+import { sleep } from "../ops/args";
+import { linesOf, type CliIo as TerminalIo } from "../ops/run-cli";
 import { ProgressLine, progressBar } from "../ops/progress";
 import { readOutputs } from "../ops/stack-outputs";
 import { followMoveTask, startMoveTask } from "./move-task";
@@ -14,6 +15,20 @@ export const USAGE = `usage: npm run redrive -- TARGET [--dry-run] [--poll SECON
               --endpoint URL    the local pipeline of \`npm start\` (with --stack NAME for its stack file, default dev)
   --dry-run        only count the dead-letter queue's messages
   --poll SECONDS   how often to check progress (default 5)`;
+
+const SPEC = {
+  name: "npm run redrive",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    endpoint: { type: "string" },
+    poll: { type: "string" },
+    "dry-run": { type: "boolean" },
+  },
+} as const;
+
+type Values = Parsed<typeof SPEC.options>["values"];
 
 export interface CliIo extends TerminalIo {
   /** The SQS client for a deployed stack; tests pass their own. */
@@ -29,11 +44,11 @@ interface Queues {
   destroy(): void;
 }
 
-async function queuesOf(args: ReturnType<typeof parseArgs>, io: CliIo): Promise<Queues> {
-  const endpoint = args.values.get("endpoint");
+async function queuesOf(values: Values, io: CliIo): Promise<Queues> {
+  const endpoint = values.endpoint;
   if (endpoint !== undefined) {
     const { localStack } = await import("../ops/local-stack");
-    const local = localStack(endpoint, args.values.get("stack") ?? "dev");
+    const local = localStack(endpoint, values.stack ?? "dev");
     try {
       return {
         sqs: local.sqs,
@@ -46,8 +61,8 @@ async function queuesOf(args: ReturnType<typeof parseArgs>, io: CliIo): Promise<
       throw error;
     }
   }
-  const file = args.values.get("outputs");
-  const outputs = await readOutputs(file ? { file } : { stack: args.values.get("stack")! });
+  const file = values.outputs;
+  const outputs = await readOutputs(file ? { file: userPath(file) } : { stack: values.stack! });
   const sqs = (io.awsSqs ?? ((region) => new SQSClient({ region })))(outputs.string("region"));
   return {
     sqs,
@@ -61,36 +76,28 @@ async function queuesOf(args: ReturnType<typeof parseArgs>, io: CliIo): Promise<
   };
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  let args;
-  let pollMs;
-  try {
-    args = parseArgs(argv, {
-      values: ["stack", "outputs", "endpoint", "poll"],
-      flags: ["dry-run", "help"],
-    });
-    if (args.flags.has("help")) {
-      io.error(USAGE);
-      return 0;
-    }
-    if (args.values.has("outputs") && args.values.has("endpoint")) {
+export function main(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(SPEC, argv, linesOf(io), ({ values }) => {
+    if (values.outputs !== undefined && values.endpoint !== undefined) {
       throw new UsageError("give only one of --outputs, --endpoint");
     }
-    if (!["stack", "outputs", "endpoint"].some((name) => args!.values.has(name))) {
+    if (
+      values.stack === undefined &&
+      values.outputs === undefined &&
+      values.endpoint === undefined
+    ) {
       throw new UsageError("name the stack: --stack NAME, --outputs FILE or --endpoint URL");
     }
-    pollMs = seconds(args, "poll", 5) * 1000;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.error(`npm run redrive: ${error.message}\n${USAGE}`);
-    return 2;
-  }
+    return redrive(values, secondsOption(values.poll, "poll", 5) * 1000, io);
+  });
+}
 
-  const queues = await queuesOf(args, io);
+async function redrive(values: Values, pollMs: number, io: CliIo): Promise<number> {
+  const queues = await queuesOf(values, io);
   try {
     const waiting = await queueDepth(queues.sqs, queues.deadLetterQueueUrl);
     io.print(`${waiting} messages in ${queues.deadLetterQueueUrl}`);
-    if (args.flags.has("dry-run")) {
+    if (values["dry-run"]) {
       io.print(`dry run: would move them to ${queues.queueUrl}`);
       return 0;
     }

@@ -1,4 +1,4 @@
-// Entry point of `npm run versions`; see scripts/versions/cli.ts and the README.
+// Entry point of `npm run versions`; see commands/versions/cli.ts and the README.
 import { join } from "node:path";
 import { main } from "./versions/cli";
 import { runNpm } from "./versions/write";

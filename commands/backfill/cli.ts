@@ -1,10 +1,18 @@
 // `npm run backfill -- (--stack NAME | --outputs FILE | --endpoint URL)
 //   (--missing | --stale | --all) [--prefix P] [--dry-run] [--concurrency N] [--poll S]`
-import type { CliIo as TerminalIo } from "../ops/run-cli";
+import { linesOf, type CliIo as TerminalIo } from "../ops/run-cli";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { createS3Client } from "../../function/ranges/s3-client";
-import { parseArgs, seconds, sleep, UsageError } from "../ops/args";
+import {
+  integerOption,
+  runCommand,
+  secondsOption,
+  userPath,
+  UsageError,
+  type Parsed,
+} from "../command";
+import { sleep } from "../ops/args";
 import { readOutputs } from "../ops/stack-outputs";
 import { backfill, type BackfillDeps } from "./backfill";
 import type { Selection } from "./selection";
@@ -38,58 +46,71 @@ const defaultAwsClients = (region: string): AwsClients => ({
   s3control: new S3ControlClient({ region }),
 });
 
-function selectionOf(flags: Set<string>): Selection {
-  const chosen = (["missing", "stale", "all"] as const).filter((name) => flags.has(name));
+const SPEC = {
+  name: "npm run backfill",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    endpoint: { type: "string" },
+    prefix: { type: "string" },
+    concurrency: { type: "string" },
+    poll: { type: "string" },
+    missing: { type: "boolean" },
+    stale: { type: "boolean" },
+    all: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+  },
+} as const;
+
+type Values = Parsed<typeof SPEC.options>["values"];
+
+function selectionOf(values: Values): Selection {
+  const chosen = (["missing", "stale", "all"] as const).filter((name) => values[name]);
   if (chosen.length !== 1) throw new UsageError("choose exactly one of --missing, --stale, --all");
   return chosen[0]!;
 }
 
-function positiveInteger(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 1000) {
-    throw new UsageError(`--${name} must be an integer from 1 to 1000, got "${text}"`);
-  }
-  return value;
-}
-
-export async function main(argv: string[], io: CliIo): Promise<number> {
-  let options;
-  try {
-    const args = parseArgs(argv, {
-      values: ["stack", "outputs", "endpoint", "prefix", "concurrency", "poll"],
-      flags: ["missing", "stale", "all", "dry-run", "help"],
-    });
-    if (args.flags.has("help")) {
-      io.error(USAGE);
-      return 0;
-    }
-    const targets = ["outputs", "endpoint"].filter((name) => args.values.has(name));
+export function main(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(SPEC, argv, linesOf(io), async ({ values }) => {
+    const targets = (["outputs", "endpoint"] as const).filter((name) => values[name] !== undefined);
     if (targets.length > 1) throw new UsageError("give only one of --outputs, --endpoint");
-    if (targets.length === 0 && !args.values.has("stack")) {
+    if (targets.length === 0 && values.stack === undefined) {
       throw new UsageError("name the stack: --stack NAME, --outputs FILE or --endpoint URL");
     }
-    options = {
-      args,
-      selection: selectionOf(args.flags),
-      prefix: args.values.get("prefix"),
-      dryRun: args.flags.has("dry-run"),
-      concurrency: positiveInteger(args.values.get("concurrency"), "concurrency", 16),
-      pollMs: seconds(args, "poll", 5) * 1000,
+    const options = {
+      values,
+      selection: selectionOf(values),
+      prefix: values.prefix,
+      dryRun: values["dry-run"] === true,
+      concurrency: integerOption(values.concurrency, "concurrency", 1, 1000, 16),
+      pollMs: secondsOption(values.poll, "poll", 5) * 1000,
     };
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.error(`npm run backfill: ${error.message}\n${USAGE}`);
-    return 2;
-  }
-  const { args, pollMs, ...run } = options;
+    return backfillFrom(options, io);
+  });
+}
+
+async function backfillFrom(
+  options: {
+    values: Values;
+    selection: Selection;
+    prefix?: string;
+    dryRun: boolean;
+    concurrency: number;
+    pollMs: number;
+  },
+  io: CliIo,
+): Promise<number> {
+  const { values, pollMs, ...run } = options;
   const common = { print: io.print, progress: io.progress, wait: () => sleep(pollMs) };
 
-  const endpoint = args.values.get("endpoint");
+  const endpoint = values.endpoint;
   if (endpoint !== undefined) {
     const { localStack } = await import("../ops/local-stack");
-    const local = localStack(endpoint, args.values.get("stack") ?? "dev");
+    const local = localStack(endpoint, values.stack ?? "dev");
     try {
+      const queueUrl = await local.queueUrl(local.local.queueName);
+      await local.checkServerStack(queueUrl);
       const deps: BackfillDeps = {
         ...common,
         s3: local.s3,
@@ -97,7 +118,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         runner: {
           kind: "queue",
           sqs: local.sqs,
-          queueUrl: await local.queueUrl(local.local.queueName),
+          queueUrl,
+          deadLetterQueueUrl: await local.queueUrl(local.local.deadLetterQueueName),
           region: local.local.region,
         },
       };
@@ -107,8 +129,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const file = args.values.get("outputs");
-  const outputs = await readOutputs(file ? { file } : { stack: args.values.get("stack")! });
+  const file = values.outputs;
+  const outputs = await readOutputs(file ? { file: userPath(file) } : { stack: values.stack! });
   const target = batchTarget(outputs);
   const clients = (io.awsClients ?? defaultAwsClients)(target.region);
   try {

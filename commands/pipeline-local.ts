@@ -13,8 +13,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { dockerUnavailable } from "./docker-engine";
-import { loadBuildspec, needsOf, type Command } from "./release/buildspec";
+import { dockerUnavailable } from "../scripts/docker-engine";
+import { loadBuildspec, needsOf, type Command } from "../scripts/release/buildspec";
 
 const ROOT = path.join(__dirname, "..");
 const DEFAULT_BUILDSPEC = "release/buildspec-build.yml";

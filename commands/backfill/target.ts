@@ -7,6 +7,7 @@ import type { ExtractionLimits } from "../../function/environment";
 import { exiftoolRelease } from "../../infra/backfill-contract";
 import type { LocalSettings } from "../../local/config";
 import type { Settings } from "../../infra/config";
+import { UsageError } from "../command";
 import type { StackOutputs } from "../ops/stack-outputs";
 
 export interface Target {
@@ -90,7 +91,7 @@ function limitsOutput(value: unknown): ExtractionLimits | undefined {
 export function listingPrefix(target: Target, prefix = ""): string {
   if (prefix.startsWith(target.filterPrefix)) return prefix;
   if (target.filterPrefix.startsWith(prefix)) return target.filterPrefix;
-  throw new Error(
+  throw new UsageError(
     `--prefix "${prefix}" is outside the stack's filterPrefix "${target.filterPrefix}": ` +
       "the function may read only objects under it",
   );

@@ -1,6 +1,6 @@
 // `npm run backfill`: extract objects already in the upload bucket
-// (scripts/backfill/cli.ts has the usage).
+// (commands/backfill/cli.ts has the usage).
 import { runCli } from "./ops/run-cli";
 import { main } from "./backfill/cli";
 
-runCli("backfill", main);
+runCli(main);

@@ -9,7 +9,7 @@ import { writtenAnnotation } from "../function/config";
 import { functionEnvironment } from "../function/environment";
 import { stackFunctionSettings } from "../infra/function-settings";
 import { stackSettings } from "../infra/stack-file";
-import { parseResultsLocation, smokeTest } from "./release/smoke";
+import { parseResultsLocation, smokeTest } from "../scripts/release/smoke";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -10,6 +10,7 @@ import { concurrencyLimit } from "../function/concurrency-limit";
 import { OptionError } from "../function/exiftool/options";
 import { Extractor } from "../function/extractor";
 import { createS3Client } from "../function/ranges/s3-client";
+import { runCommand, runFromTerminal, UsageError } from "./command";
 
 export interface CliIo {
   stdout: Writable;
@@ -25,33 +26,35 @@ const USAGE = `usage: npm run extract -- s3://BUCKET/KEY [more ...] [--stats] [-
   Credentials and region come from the AWS SDK's default chain; AWS_ENDPOINT_URL_S3
   (or AWS_ENDPOINT_URL) points it at another S3-compatible server.`;
 
-function parseUri(uri: string): { bucket: string; key: string } | undefined {
+const SPEC = {
+  name: "npm run extract",
+  usage: USAGE,
+  options: { stats: { type: "boolean" } },
+  positionals: true,
+  passThrough: true,
+  unknownHint: "ExifTool options go after --",
+} as const;
+
+function parseUri(uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  return match ? { bucket: match[1], key: match[2] } : undefined;
+  if (!match) throw new UsageError(`not an s3://BUCKET/KEY URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
 }
 
-export async function runExtract(argv: string[], io: CliIo): Promise<number> {
-  const split = argv.indexOf("--");
-  const own = split < 0 ? argv : argv.slice(0, split);
-  const exiftoolOptions = split < 0 ? [] : argv.slice(split + 1);
-  if (own.includes("--help") || own.includes("-h")) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const stats = own.includes("--stats");
-  const unknown = own.filter((arg) => arg.startsWith("-") && arg !== "--stats");
-  const uris = own.filter((arg) => !arg.startsWith("-"));
-  const refs = uris.map(parseUri);
-  const bad = uris.filter((_, i) => !refs[i]);
-  if (uris.length === 0 || bad.length > 0 || unknown.length > 0) {
-    const problems = [
-      ...unknown.map((arg) => `unknown option ${arg} (ExifTool options go after --)`),
-      ...(bad.length ? [`not an s3://BUCKET/KEY URI: ${bad.join(", ")}`] : []),
-    ];
-    io.stderr.write(problems.map((problem) => `${problem}\n`).join("") + `${USAGE}\n`);
-    return 2;
-  }
+export function runExtract(argv: string[], io: CliIo): Promise<number> {
+  const text = { out: (t: string) => io.stdout.write(t), err: (t: string) => io.stderr.write(t) };
+  return runCommand(SPEC, argv, text, ({ values, positionals, rest }) => {
+    if (positionals.length === 0) throw new UsageError("name at least one s3://BUCKET/KEY");
+    return extract(positionals.map(parseUri), values.stats === true, rest, io);
+  });
+}
 
+async function extract(
+  refs: { bucket: string; key: string }[],
+  stats: boolean,
+  exiftoolOptions: string[],
+  io: CliIo,
+): Promise<number> {
   let extractor: Extractor;
   let workers: number;
   try {
@@ -63,9 +66,8 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
     });
   } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    io.stderr.write(`${error.message}\n`);
-    return 2;
+    if (error instanceof OptionError) throw new UsageError(error.message);
+    throw error;
   }
   try {
     // each extraction's deadline counts from its start: start no more than the workers can take
@@ -73,7 +75,7 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
     const results = await Promise.all(
       refs.map((ref) =>
         limit(async () => {
-          const { bucket, key } = ref!;
+          const { bucket, key } = ref;
           const started = Date.now();
           try {
             const extraction = await extractor.extract({ bucket, key });
@@ -106,17 +108,7 @@ export async function runExtract(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
-  // The pinned SDK runs on Node 20; its notice about later releases would precede every answer.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  runExtract(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-  }).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
+  runFromTerminal((argv) =>
+    runExtract(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env }),
   );
 }

@@ -1,6 +1,6 @@
 // `npm run redrive`: the dead-letter queue's messages back to the work queue
-// (scripts/redrive/cli.ts has the usage).
+// (commands/redrive/cli.ts has the usage).
 import { runCli } from "./ops/run-cli";
 import { main } from "./redrive/cli";
 
-runCli("redrive", main);
+runCli(main);
