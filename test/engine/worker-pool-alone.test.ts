@@ -37,19 +37,20 @@ describe("a worker pool's task alone", function () {
     });
     await new Promise((resolve) => setImmediate(resolve));
     let aloneWorker: ExifToolWorker | undefined;
+    let next: Promise<unknown> | undefined;
     const alone = pool.runAlone(192 * MiB, async (worker) => {
       events.push("alone started");
       aloneWorker = worker;
       expect(addressSpaceLimit(worker.pid)).to.equal(192 * MiB);
       // asked for meanwhile: waits until the task alone is over
-      void pool.run(async () => events.push("next leased"));
+      next = pool.run(async () => events.push("next leased"));
       await new Promise((resolve) => setTimeout(resolve, 50));
       events.push("alone ended");
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     releaseFirst();
     await Promise.all([first, alone]);
-    await pool.run(async () => undefined);
+    await next;
     expect(events).to.deep.equal([
       "first leased",
       "first released",

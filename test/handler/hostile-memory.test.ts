@@ -21,7 +21,9 @@ const BUNDLE = join(__dirname, "..", "..", "dist", "function", "handler.js");
 const MiB = 1024 * 1024;
 
 // One invocation, then the process's own peak resident memory and the
-// address-space limit the kernel holds each of its Perl workers to, from /proc.
+// address-space limits the kernel held its Perl workers to, from /proc,
+// sampled while it ran (a try alone stops the pool's workers, and its own
+// worker is gone by the end).
 const INVOKE = `
 const { readdirSync, readFileSync } = require("node:fs");
 const perlLimits = () => readdirSync("/proc").filter((entry) => /^\\d+$/.test(entry)).flatMap((pid) => {
@@ -34,10 +36,13 @@ const perlLimits = () => readdirSync("/proc").filter((entry) => /^\\d+$/.test(en
 const { handler } = require(process.argv[1]);
 const event = JSON.parse(process.argv[2]);
 const deadline = Date.now() + 120000;
+const seen = new Set();
+const sampler = setInterval(() => perlLimits().forEach((limit) => seen.add(limit)), 20);
 handler(event, { awsRequestId: "hostile", functionName: "hostile", getRemainingTimeInMillis: () => deadline - Date.now() })
   .then((response) => {
+    clearInterval(sampler);
     const peak = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))[1];
-    process.stdout.write("RESPONSE " + JSON.stringify({ response, peakKiB: Number(peak), perlLimits: perlLimits() }) + "\\n");
+    process.stdout.write("RESPONSE " + JSON.stringify({ response, peakKiB: Number(peak), perlLimits: [...seen] }) + "\\n");
     process.exit(0);
   }, (error) => { console.error(error); process.exit(1); });
 `;
