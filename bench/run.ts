@@ -39,6 +39,13 @@ import {
   type ThroughputFile,
 } from "./throughput";
 import { TouchMeter } from "./touched";
+import {
+  integerOption,
+  runCommand,
+  runFromTerminal,
+  terminal,
+  type Parsed,
+} from "../commands/command";
 
 const BUCKET = "bench";
 const RESULTS_BUCKET = "bench-results";
@@ -54,29 +61,45 @@ interface RunOptions {
   engineRange: Partial<RangeReadOptions>;
 }
 
-function parseArgs(argv: readonly string[]): RunOptions {
-  const options: RunOptions = {
-    quick: false,
-    latencyMs: 20,
-    bytesPerSecond: 80e6,
-    engineRange: {},
+const SPEC = {
+  name: "npm run bench",
+  usage: `usage: npm run bench -- [--quick] [--latency-ms=N] [--mbps=N] [--block-kib=N] [--first-read-kib=N] [--whole-object-kib=N]
+  --quick               a short smoke run (fewer and smaller files)
+  --latency-ms N        the slowed S3's time to first byte (default 20)
+  --mbps N              its bytes per second per connection, in MB/s (default 80)
+  --block-kib N, --first-read-kib N, --whole-object-kib N
+                        the engine's range-read settings (default: the function's)
+Progress on stderr; results in bench/results/ (latest.md, latest.json, latest.svg).`,
+  options: {
+    quick: { type: "boolean", default: false },
+    "latency-ms": { type: "string" },
+    mbps: { type: "string" },
+    "block-kib": { type: "string" },
+    "first-read-kib": { type: "string" },
+    "whole-object-kib": { type: "string" },
+  },
+} as const;
+
+type Values = Parsed<typeof SPEC.options>["values"];
+
+function runOptions(values: Values): RunOptions {
+  const kib = (name: "block-kib" | "first-read-kib" | "whole-object-kib") => {
+    const text = values[name];
+    return text === undefined ? undefined : integerOption(text, name, 1, 1 << 20, 0) * 1024;
   };
-  for (const arg of argv) {
-    const [name, value] = arg.split("=");
-    if (name === "--quick") options.quick = true;
-    else if (name === "--latency-ms" && value) options.latencyMs = Number(value);
-    else if (name === "--mbps" && value) options.bytesPerSecond = Number(value) * 1e6;
-    else if (name === "--block-kib" && value) options.engineRange.blockSize = Number(value) * 1024;
-    else if (name === "--first-read-kib" && value)
-      options.engineRange.firstReadBytes = Number(value) * 1024;
-    else if (name === "--whole-object-kib" && value)
-      options.engineRange.wholeObjectBytes = Number(value) * 1024;
-    else
-      throw new Error(
-        `unknown argument ${arg} (known: --quick, --latency-ms=N, --mbps=N, --block-kib=N, --first-read-kib=N, --whole-object-kib=N)`,
-      );
-  }
-  return options;
+  const engineRange: Partial<RangeReadOptions> = {};
+  const blockSize = kib("block-kib");
+  const firstReadBytes = kib("first-read-kib");
+  const wholeObjectBytes = kib("whole-object-kib");
+  if (blockSize !== undefined) engineRange.blockSize = blockSize;
+  if (firstReadBytes !== undefined) engineRange.firstReadBytes = firstReadBytes;
+  if (wholeObjectBytes !== undefined) engineRange.wholeObjectBytes = wholeObjectBytes;
+  return {
+    quick: values.quick ?? false,
+    latencyMs: integerOption(values["latency-ms"], "latency-ms", 0, 10_000, 20),
+    bytesPerSecond: integerOption(values.mbps, "mbps", 1, 100_000, 80) * 1e6,
+    engineRange,
+  };
 }
 
 function log(message: string): void {
@@ -140,8 +163,7 @@ function referenceFor(path: string) {
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+async function main(options: RunOptions): Promise<void> {
   const scale = options.quick ? 1 / 20 : 1;
   const samples = sampleFiles(options.quick ? 10 : 1);
   const throughputFiles = options.quick ? 50 : 500;
@@ -330,7 +352,9 @@ async function measureLarge(
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runFromTerminal((argv) =>
+  runCommand(SPEC, argv, terminal, async ({ values }) => {
+    await main(runOptions(values));
+    return 0;
+  }),
+);

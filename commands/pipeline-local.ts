@@ -12,9 +12,9 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { dockerUnavailable } from "../scripts/docker-engine";
 import { loadBuildspec, needsOf, type Command } from "../scripts/release/buildspec";
+import { runCommand, runFromTerminal, terminal, UsageError, userPath } from "./command";
 
 const ROOT = path.join(__dirname, "..");
 const DEFAULT_BUILDSPEC = "release/buildspec-build.yml";
@@ -57,21 +57,37 @@ function exportSources(work: string): string {
   return `${head.slice(0, 12)} (git archive HEAD, without .git)`;
 }
 
-function main(): number {
-  const { values } = parseArgs({
-    options: {
-      buildspec: { type: "string", default: DEFAULT_BUILDSPEC },
-      skip: { type: "string", multiple: true, default: [] },
-      keep: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
-  const skip = new Set(values.skip);
+const SPEC = {
+  name: "npm run pipeline:local",
+  usage: `usage: npm run pipeline:local -- [--buildspec FILE] [--skip "COMMAND"]... [--keep]
+  --buildspec FILE  the buildspec to run, as committed (default: ${DEFAULT_BUILDSPEC})
+  --skip COMMAND    leave out this command of the buildspec (repeatable)
+  --keep            keep the export afterwards and print where it is`,
+  options: {
+    buildspec: { type: "string", default: DEFAULT_BUILDSPEC },
+    skip: { type: "string", multiple: true },
+    keep: { type: "boolean", default: false },
+  },
+} as const;
+
+interface Values {
+  buildspec?: string;
+  skip?: string[];
+  keep?: boolean;
+}
+
+function main(values: Values): number {
+  const skip = new Set(values.skip ?? []);
+  // a path from where the user ran npm; one of this repository's is read from
+  // the export, as committed, as CodeBuild reads it from its checkout
+  const given = userPath(values.buildspec!);
+  if (!existsSync(given)) throw new UsageError(`--buildspec ${values.buildspec}: no such file`);
+  const inRepository = path.relative(ROOT, given);
+  const buildspec = inRepository.startsWith("..") ? given : inRepository;
   if (process.env[NESTED] && !skip.has("npm test")) {
-    console.error(
-      'pipeline:local: already inside a local pipeline run; pass --skip "npm test" or the run would start itself again',
+    throw new UsageError(
+      'already inside a local pipeline run; pass --skip "npm test" or the run would start itself again',
     );
-    return 2;
   }
 
   // <temp>/s3-exiftool beside <temp>/shared, as the checkout sits beside shared/
@@ -81,9 +97,8 @@ function main(): number {
     const shared = path.join(ROOT, "..", "shared");
     if (existsSync(shared)) symlinkSync(shared, path.join(base, "shared"));
     const sources = exportSources(work);
-    // the buildspec as committed, as CodeBuild reads it from its checkout
-    const spec = loadBuildspec(path.resolve(work, values.buildspec!));
-    console.log(`pipeline:local: ${values.buildspec} on ${sources} in ${work}`);
+    const spec = loadBuildspec(path.resolve(work, buildspec));
+    console.log(`pipeline:local: ${buildspec} on ${sources} in ${work}`);
     for (const [runtime, version] of Object.entries(spec.runtimeVersions)) {
       console.log(
         `pipeline:local: runtime-versions ${runtime} ${version}: using this machine's (${process.version})`,
@@ -139,9 +154,4 @@ function main(): number {
   }
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  console.error(`pipeline:local: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-}
+runFromTerminal((argv) => runCommand(SPEC, argv, terminal, ({ values }) => main(values)));
