@@ -19,7 +19,7 @@ export const logGroupName = outputs.logGroupName;
 export const eventBusName = outputs.eventBusName;
 export const eventSource = outputs.eventSource;
 export const eventDetailType = outputs.eventDetailType;
-// For `npm run backfill` and the operators (README, "Existing objects").
+// For `npm run backfill` and the operators (docs/operations.md).
 export const accountId = outputs.accountId;
 export const region = outputs.region;
 export const batchOperationsRoleArn = outputs.batchOperationsRoleArn;

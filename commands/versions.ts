@@ -1,4 +1,4 @@
-// Entry point of `npm run versions`; see commands/versions/cli.ts and the README.
+// Entry point of `npm run versions`; see commands/versions/cli.ts and docs/versions.md.
 import { join } from "node:path";
 import { main } from "./versions/cli";
 import { runNpm } from "./versions/write";

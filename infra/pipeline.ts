@@ -168,7 +168,7 @@ export class Pipeline extends pulumi.ComponentResource {
 
     // S3 checks that it may send to the queue when the notification is put,
     // so the queue policy must exist first (on a first `up` it may not have
-    // propagated yet, and the provider does not retry: the README says to run
+    // propagated yet, and the provider does not retry: docs/deploy.md says to run
     // `up` again). This resource owns the bucket's
     // whole notification configuration (S3 has no per-rule API), EventBridge
     // delivery included: an existing bucket keeps the flag it has.

@@ -217,8 +217,8 @@ export function s3Backend(url: string): { bucket: string; path: string } | undef
  * `pulumi up` of the whole stack: it creates, reads, updates and deletes
  * every kind of resource the stack has, so the role holds those actions on
  * every resource named with the stack's prefix. That includes IAM roles and
- * their inline policies, which is what makes this role powerful (README:
- * Release pipeline, "The deploy role").
+ * their inline policies, which is what makes this role powerful (docs/release-pipeline.md,
+ * "The deploy role").
  */
 export function deployPolicy(access: DeployAccess): Document {
   const { partition: p, region: r, account: a, prefix } = access;
@@ -509,8 +509,8 @@ export function deployPolicy(access: DeployAccess): Document {
   ];
   statements.push({
     // The role may write the policies of the roles it deploys, but never its
-    // own: a pipeline run cannot widen what the pipeline may do (README:
-    // Release pipeline, "The deploy role"). Changes to it take an admin's
+    // own: a pipeline run cannot widen what the pipeline may do (docs/release-pipeline.md,
+    // "The deploy role"). Changes to it take an admin's
     // `pulumi up`.
     Sid: "NotItself",
     Effect: "Deny",

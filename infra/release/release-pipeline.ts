@@ -1,4 +1,4 @@
-// The optional release pipeline (README: Release pipeline): a CodePipeline V2
+// The optional release pipeline (docs/release-pipeline.md): a CodePipeline V2
 // that takes the configured branch through build-and-test, an optional
 // approval and `pulumi up` with a smoke test, started by pushes that touch the
 // image or the stack and by a scheduled version check. Every run's result

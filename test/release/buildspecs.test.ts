@@ -1,6 +1,6 @@
 // The buildspecs cannot run here as CodeBuild runs them; this checks what can
 // go wrong without AWS: they parse as CodeBuild reads them, every npm script
-// they call exists, and each stage does what README's "Release pipeline" says.
+// they call exists, and each stage does what docs/release-pipeline.md says.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

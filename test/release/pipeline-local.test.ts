@@ -1,7 +1,7 @@
 // `npm run pipeline:local` for real: an export of HEAD without .git (what the
 // pipeline's CODE_ZIP source artifact holds), the build stage's
 // commands from release/buildspec-build.yml. `npm test` is skipped here because
-// this test is part of `npm test` (README: Release pipeline, "Local run").
+// this test is part of `npm test` (docs/release-pipeline.md, "Local run").
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
