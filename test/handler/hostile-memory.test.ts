@@ -29,6 +29,8 @@ const { readdirSync, readFileSync } = require("node:fs");
 const perlLimits = () => readdirSync("/proc").filter((entry) => /^\\d+$/.test(entry)).flatMap((pid) => {
   try {
     if (readFileSync("/proc/" + pid + "/stat", "utf8").split(") ")[1].split(" ")[1] !== String(process.pid)) return [];
+    // perl itself: the shell that sets the limit before exec names worker.pl too
+    if (readFileSync("/proc/" + pid + "/comm", "utf8").trim() !== "perl") return [];
     if (!readFileSync("/proc/" + pid + "/cmdline", "utf8").includes("worker.pl")) return [];
     return [/Max address space\\s+(\\S+)/.exec(readFileSync("/proc/" + pid + "/limits", "utf8"))[1]];
   } catch { return []; }
