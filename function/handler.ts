@@ -155,11 +155,12 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     const location = outcome.stored && storedLocation(outcome.stored);
     if (!outcome.failure) return taskResult(task.taskId, "Succeeded", location!);
     const { verdict } = outcome.failure;
-    const reason = location ? `${verdict.reason}; result at ${location}` : verdict.reason;
+    // a long reason is cut, never the result's location after it
     return taskResult(
       task.taskId,
       verdict.disposition === "retry" ? "TemporaryFailure" : "PermanentFailure",
-      `${verdict.failureType}: ${reason}`,
+      `${verdict.failureType}: ${verdict.reason}`,
+      location ? `; result at ${location}` : "",
     );
   };
 

@@ -122,14 +122,15 @@ export function taskResult(
   taskId: string,
   resultCode: BatchResultCode,
   resultString: string,
+  /** Kept whole at the end however long resultString is (where the result is). */
+  tail = "",
 ): BatchOperationsTaskResult {
+  const room = MAX_RESULT_STRING - Array.from(tail).length;
   const characters = Array.from(resultString);
   // cut between code points: a key's emoji must not end the cell as half a surrogate pair
   const short =
-    characters.length > MAX_RESULT_STRING
-      ? `${characters.slice(0, MAX_RESULT_STRING - 1).join("")}…`
-      : resultString;
-  return { taskId, resultCode, resultString: short };
+    characters.length > room ? `${characters.slice(0, room - 1).join("")}…` : resultString;
+  return { taskId, resultCode, resultString: short + tail };
 }
 
 export function batchResponse(

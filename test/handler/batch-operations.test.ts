@@ -307,5 +307,9 @@ describe("Lambda handler, S3 Batch Operations", function () {
     // no lone surrogate: the string survives a round trip through UTF-8
     expect(Buffer.from(resultString, "utf8").toString("utf8")).to.equal(resultString);
     expect(taskResult("t", "Succeeded", "short").resultString).to.equal("short");
+    // a long reason is cut before the result's location, which stays whole
+    const located = taskResult("t", "PermanentFailure", "x".repeat(600), "; result at s3://r/k");
+    expect(Array.from(located.resultString)).to.have.length(512);
+    expect(located.resultString).to.match(/x…; result at s3:\/\/r\/k$/);
   });
 });
