@@ -14,7 +14,7 @@ import {
   valueOf,
   type Recorded,
 } from "./mocks";
-import { devStackSettings, ROOT } from "./stack-config";
+import { devStackSettings, releaseConfig, RELEASE_CONNECTION, ROOT } from "./stack-config";
 import { MAX_STACK_NAME, PROJECT, type LogLevel } from "../../infra/config";
 import { IMAGE_TAG, TESTED_TAG_PREFIX } from "../../infra/image";
 import { functionLogging } from "../../infra/pipeline";
@@ -28,17 +28,6 @@ type Statement = Record<string, any>;
 const statements = (json: string): Statement[] =>
   (JSON.parse(json) as { Statement: Statement[] }).Statement;
 const list = <V>(value: V | V[]): V[] => (Array.isArray(value) ? value : [value]);
-
-const CONNECTION = `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
-const release = (extra: Record<string, string> = {}): string =>
-  JSON.stringify({
-    repository: "acme/s3-exiftool",
-    branch: "main",
-    connectionArn: CONNECTION,
-    backendUrl: "s3://acme-pulumi-state/s3-exiftool",
-    passphraseSecret: "s3-exiftool/pulumi-passphrase",
-    ...extra,
-  });
 
 const settings = devStackSettings;
 
@@ -63,7 +52,7 @@ describe("deploy review: the stack on a real account", () => {
   let stack: Recorded[];
   let deployPolicy: Statement[];
   before(async () => {
-    stack = await deploy("review", { releasePipeline: release() });
+    stack = await deploy("review", { releasePipeline: releaseConfig() });
     deployPolicy = statements(one(stack, ROLE_POLICY, "-release-deploy").inputs.policy);
   });
   const granting = (action: string): Statement[] =>
@@ -156,7 +145,7 @@ describe("deploy review: the stack on a real account", () => {
   });
 
   it("grants the connection's use under both codeconnections and codestar-connections", () => {
-    const codestar = CONNECTION.replace(":codeconnections:", ":codestar-connections:");
+    const codestar = RELEASE_CONNECTION.replace(":codeconnections:", ":codestar-connections:");
     for (const role of ["-release-pipeline", "-release-versions"]) {
       const policy = statements(one(stack, ROLE_POLICY, role).inputs.policy);
       const use = policy.filter((s) =>
@@ -167,7 +156,7 @@ describe("deploy review: the stack on a real account", () => {
         "codeconnections:UseConnection",
         "codestar-connections:UseConnection",
       ]);
-      expect(use[0]!.Resource).to.deep.equal([CONNECTION, codestar]);
+      expect(use[0]!.Resource).to.deep.equal([RELEASE_CONNECTION, codestar]);
     }
   });
 
@@ -194,7 +183,7 @@ describe("deploy review: the stack on a real account", () => {
 describe("deploy review: names, logs and stacks", () => {
   it("keeps every name within its AWS limit at the longest stack name allowed", async () => {
     const stack = "n".repeat(MAX_STACK_NAME);
-    const resources = await deploy(stack, { releasePipeline: release() });
+    const resources = await deploy(stack, { releasePipeline: releaseConfig() });
     // the limits AWS documents for each kind of name
     const limits: Record<string, number> = {
       "aws:s3/bucket:Bucket": 63,
@@ -235,7 +224,7 @@ describe("deploy review: names, logs and stacks", () => {
 
   it("deploys `org/project/stack` on Pulumi Cloud, never a bare name another organisation could own", async () => {
     const cloud = await deploy("cloud", {
-      releasePipeline: release({
+      releasePipeline: releaseConfig({
         backendUrl: "https://api.pulumi.com",
         accessTokenSecret: "s3-exiftool/pulumi-token",
       }),
@@ -247,7 +236,7 @@ describe("deploy review: names, logs and stacks", () => {
       variables(nameEnd).find((v) => v.name === "PULUMI_STACK")!.value;
     expect(stackOf("-release-deploy")).to.equal(`${MOCK_ORGANIZATION}/s3-exiftool/cloud`);
     // an S3 backend has no organisations: the bare name
-    const s3 = await deploy("selfhosted", { releasePipeline: release() });
+    const s3 = await deploy("selfhosted", { releasePipeline: releaseConfig() });
     const s3Stack = (
       one(s3, "aws:codebuild/project:Project", "-release-deploy").inputs.environment
         .environmentVariables as { name: string; value: string }[]

@@ -15,7 +15,7 @@ import {
   valueOf,
   type Recorded,
 } from "./mocks";
-import { devStackConfig, ROOT } from "./stack-config";
+import { devStackConfig, releaseConfig, RELEASE_CONNECTION, ROOT } from "./stack-config";
 import { ConfigError, parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../function/results/event-names";
 import { exiftoolRelease } from "../../infra/backfill-contract";
@@ -1147,16 +1147,6 @@ describe("infra stack (Pulumi mocks)", () => {
 });
 
 describe("release pipeline (Pulumi mocks)", () => {
-  const CONNECTION = `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
-  const releaseConfig = (extra: Record<string, unknown> = {}): string =>
-    JSON.stringify({
-      repository: "acme/s3-exiftool",
-      branch: "main",
-      connectionArn: CONNECTION,
-      backendUrl: "s3://acme-pulumi-state/s3-exiftool",
-      passphraseSecret: "s3-exiftool/pulumi-passphrase",
-      ...extra,
-    });
   const RELEASE_TYPES = [T.pipeline, T.project, T.schedule, T.eventRule, T.eventTarget];
 
   let on: Deployed;
@@ -1187,7 +1177,7 @@ describe("release pipeline (Pulumi mocks)", () => {
     const [source] = stages[0]!.actions;
     expect(source).to.deep.include({ provider: "CodeStarSourceConnection", category: "Source" });
     expect(source.configuration).to.deep.include({
-      ConnectionArn: CONNECTION,
+      ConnectionArn: RELEASE_CONNECTION,
       FullRepositoryId: "acme/s3-exiftool",
       BranchName: "main",
     });
@@ -1263,7 +1253,7 @@ describe("release pipeline (Pulumi mocks)", () => {
     expect(versions.source).to.deep.equal({
       type: "GITHUB",
       location: "https://github.com/acme/s3-exiftool.git",
-      auth: { type: "CODECONNECTIONS", resource: CONNECTION },
+      auth: { type: "CODECONNECTIONS", resource: RELEASE_CONNECTION },
       buildspec: BUILDSPECS.versionCheck,
     });
     expect(versions.sourceVersion).to.equal("main");
@@ -1370,8 +1360,8 @@ describe("release pipeline (Pulumi mocks)", () => {
       ]);
       const own = variant.resources.map((r) => r.state.arn as string).filter(Boolean);
       const configured = [
-        CONNECTION,
-        CONNECTION.replace(":codeconnections:", ":codestar-connections:"),
+        RELEASE_CONNECTION,
+        RELEASE_CONNECTION.replace(":codeconnections:", ":codestar-connections:"),
         "arn:aws:s3:::acme-pulumi-state",
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s3-exiftool/pulumi-passphrase-??????`,
         ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`),
