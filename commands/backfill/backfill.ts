@@ -18,7 +18,13 @@ import { ManifestFile } from "./manifest";
 import { unquote } from "./staleness";
 import { QueueAnnouncer } from "./queue-announce";
 import { QueueFates, type FateCounts } from "./queue-fates";
-import { selectObjects, selectedCount, type Selection, type SelectionCounts } from "./selection";
+import {
+  noCounts,
+  selectObjects,
+  selectedCount,
+  type Selection,
+  type SelectionCounts,
+} from "./selection";
 import { listingPrefix, type BatchTarget, type Target } from "./target";
 
 export type Runner =
@@ -123,14 +129,7 @@ export async function backfill(
   options: BackfillOptions,
 ): Promise<BackfillReport> {
   const { target, runner, print } = deps;
-  const counts: SelectionCounts = {
-    listed: 0,
-    ignored: 0,
-    missing: 0,
-    stale: 0,
-    current: 0,
-    all: 0,
-  };
+  const counts = noCounts();
   const token = randomUUID();
   const folder = runFolder(target, token, new Date());
   const manifestKey = `${folder}manifest.csv`;

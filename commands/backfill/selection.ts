@@ -31,6 +31,11 @@ export interface SelectionCounts {
   all: number;
 }
 
+/** Counts before the first object is listed. */
+export function noCounts(): SelectionCounts {
+  return { listed: 0, ignored: 0, missing: 0, stale: 0, current: 0, all: 0 };
+}
+
 export const selectedCount = (counts: SelectionCounts): number =>
   counts.missing + counts.stale + counts.all;
 

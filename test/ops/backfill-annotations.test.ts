@@ -2,11 +2,7 @@
 // annotations: the local S3's annotation API, the real selection code.
 import { HeadObjectCommand, PutObjectAnnotationCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import {
-  selectObjects,
-  type Selection,
-  type SelectionCounts,
-} from "../../commands/backfill/selection";
+import { selectObjects, type Selection, noCounts } from "../../commands/backfill/selection";
 import { writtenAnnotation } from "../../function/config";
 import type { Target } from "../../commands/backfill/target";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
@@ -60,14 +56,7 @@ describe("backfill selection by annotation", () => {
   after(() => local.stop());
 
   async function select(selection: Selection, judged: Target = target) {
-    const counts: SelectionCounts = {
-      listed: 0,
-      ignored: 0,
-      missing: 0,
-      stale: 0,
-      current: 0,
-      all: 0,
-    };
+    const counts = noCounts();
     const keys: string[] = [];
     for await (const object of selectObjects(
       local.s3,
