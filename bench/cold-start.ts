@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ExifToolWorker } from "../function/exiftool/exiftool-worker";
 import { LocalFileSource } from "./local-file-source";
+import { sqsRecord } from "../local/event-source-mapping";
 import { exiftoolPath } from "../function/exiftool/locate";
 import { functionEnvironment } from "../function/environment";
 import { stackFunctionSettings } from "../infra/function-settings";
@@ -41,27 +42,32 @@ export interface ColdStartTarget {
 /** One cold start, then one worker started alone for its readiness. */
 export async function measureColdStart(target: ColdStartTarget): Promise<ColdStart> {
   const settings = stackSettings(ROOT, "dev");
-  const event = {
-    Records: [
-      {
-        messageId: "cold",
-        body: JSON.stringify({
-          Records: [
-            {
-              eventSource: "aws:s3",
-              eventName: "ObjectCreated:Put",
-              s3: {
-                bucket: { name: target.bucket },
-                object: { key: encodeURIComponent(target.key), size: target.size },
-              },
+  const now = String(Date.now());
+  // one message as the event source mapping delivers it
+  const record = sqsRecord(
+    {
+      MessageId: "cold",
+      ReceiptHandle: "cold",
+      Body: JSON.stringify({
+        Records: [
+          {
+            eventSource: "aws:s3",
+            eventName: "ObjectCreated:Put",
+            s3: {
+              bucket: { name: target.bucket },
+              object: { key: encodeURIComponent(target.key), size: target.size },
             },
-          ],
-        }),
-      },
-    ],
-  };
+          },
+        ],
+      }),
+      Attributes: { ApproximateReceiveCount: "1", SentTimestamp: now },
+    },
+    "arn:aws:sqs:us-east-1:000000000000:bench",
+    "us-east-1",
+  );
+  const event = { Records: [record] };
   const spawned = Date.now();
-  const { stdout } = await promisify(execFile)(
+  const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     ["-e", INVOKE, BUNDLE, JSON.stringify(event)],
     {
@@ -94,7 +100,9 @@ export async function measureColdStart(target: ColdStartTarget): Promise<ColdSta
     response: { batchItemFailures: unknown[] };
   };
   if (times.response.batchItemFailures.length) {
-    throw new Error(`the cold-start invocation failed: ${JSON.stringify(times.response)}`);
+    throw new Error(
+      `the cold-start invocation failed: ${JSON.stringify(times.response)}\n${stdout.slice(-3000)}${stderr.slice(-3000)}`,
+    );
   }
   const startedWorker = performance.now();
   const worker = await ExifToolWorker.start();

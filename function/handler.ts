@@ -47,6 +47,13 @@ function resultSink(config: FunctionConfig, s3: S3Client): ResultSink {
   );
 }
 
+/** A message's failure whose verdict is already logged and counted. */
+class ReportedFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super("reported", { cause });
+  }
+}
+
 export interface Handler {
   (event: SQSEvent, context: Context): Promise<SQSBatchResponse>;
   (event: BatchOperationsEvent, context: Context): Promise<BatchOperationsResponse>;
@@ -110,12 +117,25 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
     metrics.addMetric("MessagesReceived", MetricUnit.Count, event.Records.length);
     const remainingMs = (): number => context.getRemainingTimeInMillis();
     const recordHandler = async (record: SQSRecord): Promise<void> => {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        // the failures handleRecord reports itself are verdicts; anything
+        // else would fail the message with no word in the logs
+        if (!(error instanceof ReportedFailure)) {
+          logger.error("message failed unexpectedly", { messageId: record.messageId, error });
+          throw error;
+        }
+        throw error.cause;
+      }
+    };
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
       let message;
       try {
         message = parseMessage(record.body);
       } catch (error) {
         reportVerdict(logger, metrics, judge(error), { messageId: record.messageId }, error);
-        throw error;
+        throw new ReportedFailure(error);
       }
       if (message.kind === "test") {
         logger.info("s3:TestEvent acknowledged", { messageId: record.messageId });
@@ -129,7 +149,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
         logger.info("record skipped", { messageId: record.messageId, reason });
       // how often SQS has handed this message out: a failure that a retry
       // might cure is final only on a later receive (failure-policy.ts)
-      const attempt = { receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1 };
+      const attempt = { receiveCount: Number(record.attributes?.ApproximateReceiveCount) || 1 };
       const outcomes = await Promise.all([
         ...message.objects.map((object) =>
           limit(() => processor.process(object, remainingMs, attempt)),
@@ -141,7 +161,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): HandlerRunt
       const failed = outcomes.find(
         (outcome) => outcome.failure && outcome.failure.verdict.disposition !== "acknowledge",
       );
-      if (failed) throw failed.failure!.error;
+      if (failed) throw new ReportedFailure(failed.failure!.error);
     };
     return processPartialResponse(event, recordHandler, batch, {
       context,

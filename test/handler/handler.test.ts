@@ -310,6 +310,15 @@ describe("Lambda handler", function () {
     expect(await keys("results", "ok.jpg")).to.deep.equal(["ok.jpg.json"]);
   });
 
+  it("treats a record without SQS's attributes as a first receive, not as a failure", async () => {
+    await local.put("uploads", "bare.jpg", jpeg);
+    const record = sqsRecord(s3Notification([{ bucket: "uploads", encodedKey: "bare.jpg" }]));
+    delete (record as Partial<typeof record>).attributes;
+    const response = await runtime.handler(sqsEvent([record]), lambdaContext());
+    expect(failedIds(response)).to.deep.equal([]);
+    expect(await keys("results", "bare.jpg")).to.deep.equal(["bare.jpg.json"]);
+  });
+
   it("reports an object as failed, not lost, when the Lambda deadline is too close to start it", async () => {
     await local.put("uploads", "late.jpg", jpeg);
     const event = sqsEvent([
