@@ -42,12 +42,59 @@ END {
     }
 }
 
-# --preloaded: print the ExifTool modules the parent has loaded, and exit
-my $listPreloaded = (@ARGV and $ARGV[0] eq '--preloaded') ? shift @ARGV : undef;
-my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded] PATH/TO/exiftool\n";
+# Every `require` (and `use`) compiled from here on, ExifTool's and the
+# application's, goes through require_in_view: see "Format modules" below.
+BEGIN { *CORE::GLOBAL::require = sub { require_in_view($_[0]) } }
+
+my %hidden;     # file => its path in %INC, for the files format preloading loaded
+my %shown;      # hidden files this child has loaded, as a new process would have
+my %effects;    # file => its load's effects, in order: [require => FILE] or [composite => ARGS]
+my @loading;    # the files format preloading is loading, innermost last
+my $preloading = 0;
+my $inView = 0; # in a child: requires follow what a new process has loaded
+
+sub require_in_view {
+    my ($file) = @_;
+    if ($inView and $hidden{$file} and not $shown{$file}) {
+        # what loading it did outside its own code, in the order it did it
+        $shown{$file} = 1;
+        $INC{$file} = $hidden{$file};
+        for my $effect (@{$effects{$file}}) {
+            my ($kind, @args) = @$effect;
+            if ($kind eq 'require') {
+                require_in_view($args[0]);
+            } else {
+                Image::ExifTool::AddCompositeTags(@args);
+            }
+        }
+        return 1;
+    }
+    push @loading, $file if $preloading;
+    my $before = $@;
+    my @result = eval { CORE::require($file) };
+    my $error = $@;
+    pop @loading if $preloading;
+    if ($error) {
+        # the message names the require's own line, as without this sub
+        my (undef, $path, $line) = caller(1);
+        $error =~ s/ at \Q${\ __FILE__}\E line \d+\.\n\z/ at $path line $line.\n/ if defined $path;
+        die $error;
+    }
+    $@ = $before;
+    # only a load that succeeded has effects to repeat; a failed one fails alike in the child
+    push @{$effects{$loading[-1]}}, [require => $file] if $preloading and @loading;
+    return $result[0];
+}
+
+# --preloaded: print the ExifTool modules the parent has loaded, and exit;
+# --formats: load every format module of FORMAT_MODULES first, and print the
+# files that hid (for the audit in test/engine/preloading.test.ts)
+my $listPreloaded = (@ARGV and $ARGV[0] =~ /^--(preloaded|formats)$/) ? shift @ARGV : undef;
+my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded|--formats] PATH/TO/exiftool\n";
 my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
 unshift @INC, "$exeDir/lib";
 require Image::ExifTool;
+wrap_table_loader();
 
 open(my $replies, '<&=', 3) or die "worker: cannot open fd 3 (replies): $!\n";
 open(my $requests, '>&=', 4) or die "worker: cannot open fd 4 (requests): $!\n";
@@ -246,8 +293,78 @@ sub preload_writer {
     }
 }
 preload_writer();
+
+# Format modules. A child that meets a camera's maker notes or a video would
+# compile its module (Nikon.pm alone takes 60 ms) where a warm process has it
+# already. So the parent loads the modules below too, one while each child
+# runs (the first objects are not kept waiting), but a child must see them as
+# a new process does: not loaded until its file needs them. Loading such a
+# module does two things outside its own package: it registers its Composite
+# tags (AddCompositeTags, which also sets up the Composite table) and it loads
+# other modules. In the parent both are recorded, in order, instead; %INC
+# lists none of the files; and a child makes them where a new process would
+# load the module: at its first `require` (directly, by `use`, or by
+# GetTagTable of one of its tables, which requires a module only while its
+# table is empty). test/engine/preloading.test.ts audits these modules for any
+# other load-time effect, for `defined &`, `can` and AUTOLOAD paths into them,
+# and for code that compiles differently before and after them, and fails on
+# a release that adds one, naming the module. Chosen by what a new process
+# spends compiling them and how often uploads need them (bench/README.md).
+use constant FORMAT_MODULES => map { "Image/ExifTool/$_.pm" } qw(
+    Canon Nikon Sony Olympus Panasonic FujiFilm Pentax Samsung Apple QuickTime
+    ICC_Profile Photoshop IPTC FlashPix MPF PrintIM Kodak Casio Ricoh Sigma
+);
+my @toPreload = FORMAT_MODULES;
+my $preloadError;
+
+sub preload_format {
+    my $file = shift @toPreload or return;
+    my $addCompositeTags = \&Image::ExifTool::AddCompositeTags;
+    my $record = sub { push @{$effects{$loading[-1]}}, [composite => @_] };
+    Scalar::Util::set_prototype(\&$record, prototype($addCompositeTags));
+    my %before = %INC;
+    my $loaded = do {
+        no warnings 'redefine';
+        local *Image::ExifTool::AddCompositeTags = $record;
+        $preloading = 1;
+        my $ok = eval { require_in_view($file) };
+        $preloading = 0;
+        $ok;
+    };
+    $hidden{$_} = delete $INC{$_} for grep { not exists $before{$_} } keys %INC;
+    # a module that fails to load here (none does: the audit loads them all)
+    # ends preloading; a child loads it, or fails to, as a new process would
+    return 1 if $loaded;
+    $preloadError = "$file: $@";
+    @toPreload = ();
+    return 0;
+}
+
+# GetTagTable requires a table's module only while the table is empty; in a
+# child, a table of a hidden module is one a new process has not built yet,
+# so its module is required first.
+sub wrap_table_loader {
+    my $getTagTable = \&Image::ExifTool::GetTagTable;
+    my $loader = sub {
+        if ($inView and defined $_[0] and $_[0] =~ /^(.*)::/) {
+            (my $file = "$1.pm") =~ s{::}{/}g;
+            require_in_view($file) if $hidden{$file} and not $shown{$file};
+        }
+        goto &$getTagTable;
+    };
+    Scalar::Util::set_prototype(\&$loader, prototype($getTagTable));
+    no warnings 'redefine';
+    *Image::ExifTool::GetTagTable = $loader;
+}
+
 if ($listPreloaded) {
-    print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
+    if ($listPreloaded eq '--formats') {
+        preload_format() while @toPreload;
+        die "worker: cannot preload $preloadError" if $preloadError;
+        print "$_\n" for sort keys %hidden;
+    } else {
+        print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
+    }
     POSIX::_exit(0);
 }
 
@@ -294,7 +411,7 @@ sub run_child {
     { my $old = select STDOUT; $| = 0; select $old; }
     $0 = $exiftool;
     @ARGV = @args;
-    $inChild = 1;
+    $inChild = $inView = 1;
     RunExifTool();
     exit 0;
 }
@@ -313,6 +430,8 @@ while (my ($id, @args) = read_command()) {
     } else {
         # Node kills this pid, not the parent, when the object's deadline passes
         send_frame('P', pack('N N', $id, $pid));
+        # while the child runs: it was forked before, and sees none of it
+        preload_format() if @toPreload;
         waitpid($pid, 0);
         my $status = $?;
         resync($id);

@@ -17,10 +17,13 @@ import { exiftoolPath, perlPath, workerScriptPath } from "../../function/exiftoo
 
 const run = promisify(execFile);
 
-/** The ExifTool modules the worker's parent has loaded before its first child. */
-function workerPreloads(): Promise<string[]> {
+/**
+ * The ExifTool modules the worker's parent has loaded before its first child
+ * (--preloaded), or the files it loads and hides while it serves (--formats).
+ */
+function workerPreloads(flag: "--preloaded" | "--formats" = "--preloaded"): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(perlPath(), [workerScriptPath(), "--preloaded", exiftoolPath()], {
+    const child = spawn(perlPath(), [workerScriptPath(), flag, exiftoolPath()], {
       stdio: ["ignore", "pipe", "inherit", "pipe", "pipe"],
     });
     let out = "";
@@ -120,6 +123,91 @@ function unhandledWriterEffects(effects: string[]): string[] {
         `loads Writer.pl (preload_writer in worker.pl), or stop preloading Writer.pl`,
     );
 }
+
+/** worker.pl's FORMAT_MODULES: preloaded while it serves, each hidden from children until they need it. */
+function formatModules(): string[] {
+  const source = readFileSync(workerScriptPath(), "utf8");
+  const list =
+    /use constant FORMAT_MODULES => map \{ "Image\/ExifTool\/\$_\.pm" \} qw\(([^)]*)\);/.exec(
+      source,
+    );
+  expect(list, "worker.pl's FORMAT_MODULES").to.not.equal(null);
+  return list![1]!
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((name) => `Image/ExifTool/${name}.pm`);
+}
+
+/** `load-audit.pl format-effects`: each format module's load-time effects the worker does not record. */
+async function unhandledFormatEffects(lib: string, files: string[]): Promise<string[]> {
+  const { stdout } = await run(perlPath(), [AUDIT, "format-effects", lib, ...files]);
+  return (
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      // the registration is what the worker records and makes in the child; a
+      // declaration without a body (`\&Image::ExifTool::WriteTIFF`) behaves
+      // alike with or without it: calling it reaches AUTOLOAD either way, and
+      // no ExifTool code tests `exists &` (checked below)
+      .filter((line) => !/ (call Image::ExifTool::AddCompositeTags|declared [\w:]+)$/.test(line))
+      .map(
+        (line) =>
+          `${line}: a load-time effect the worker's format preloading does not record: audit it ` +
+          `(ARCHITECTURE.md, "Preloading"), then record it and make it in the child, or take the module ` +
+          `out of FORMAT_MODULES in worker.pl`,
+      )
+  );
+}
+
+/** Where ExifTool's code asks whether a sub exists, or loads a module from AUTOLOAD: none may reach a hidden module. */
+function pathsAroundRequire(lib: string, exiftool: string, hidden: string[]): string[] {
+  const packages = hidden.map((file) => file.replace(/\.pm$/, "").replace(/\//g, "::"));
+  const files = [exiftool];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.p[ml]$/.test(entry.name)) files.push(path);
+    }
+  };
+  walk(join(lib, "Image"));
+  const found: string[] = [];
+  for (const file of files) {
+    const source = readFileSync(file, "latin1").replace(/\n__END__\n[\s\S]*$/, "");
+    const lines = source.split("\n");
+    lines.forEach((line, index) => {
+      const code = line.replace(/(^|\s)#.*$/, "");
+      const where = `${file.slice(dirname(lib).length + 1)}:${index + 1}`;
+      // a test of a sub's existence: true in a child for a hidden module's subs
+      for (const match of code.matchAll(
+        /\b(?:defined|exists)\s*\(?\s*&\s*([\w:]+|\$\w+|\{)|->can\(|UNIVERSAL::can/g,
+      )) {
+        const target = match[1];
+        if (target && /^[\w:]+$/.test(target)) {
+          const pkg = packages.find((name) => target.startsWith(`${name}::`));
+          if (pkg) found.push(`${where}: tests whether ${target} exists, a sub of hidden ${pkg}`);
+        } else if (!KNOWN_DYNAMIC_TESTS.includes(`${code.trim()}`)) {
+          found.push(`${where}: "${code.trim()}" tests a sub whose name it computes`);
+        }
+      }
+    });
+    // an AUTOLOAD that loads a hidden module would not run in a child: its subs exist
+    for (const match of source.matchAll(/\nsub AUTOLOAD\b[\s\S]*?\n\}/g)) {
+      for (const required of match[0].matchAll(/require\s+([\w:]+)/g)) {
+        const pkg = packages.find((name) => required[1] === name);
+        if (pkg) found.push(`${file}: an AUTOLOAD requires hidden ${pkg}`);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The tests of a computed sub name in ExifTool 13.59, audited: both are an
+ * AUTOLOAD checking the sub it was called for after its require (Writer*.pl,
+ * Shift.pl, LigoGPS.pm: none of them hidden).
+ */
+const KNOWN_DYNAMIC_TESTS = ["unless (defined &$autoload) {", "unless (defined &$AUTOLOAD) {"];
 
 describe("worker preloading", function () {
   this.timeout(300_000);
@@ -238,26 +326,103 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     }
   });
 
-  it("compiles every ExifTool file alike before and after Writer.pl (prototypes, inlined constants)", async () => {
+  it("compiles every other ExifTool file alike before and after what the parent preloads (prototypes, inlined constants)", async () => {
     // each file compiled first, as in a new process that needs it before
-    // Writer.pl, and after it, as in a worker child; and Writer.pl both ways
+    // Writer.pl and the format modules, and after them, as in a worker child;
+    // and those files both ways
+    const preloaded = [...WRITER, ...(await workerPreloads("--formats"))];
     const files = readdirSync(join(LIB, "Image", "ExifTool"))
       .filter((name) => /\.p[ml]$/.test(name))
       .map((name) => `Image/ExifTool/${name}`)
-      .filter((file) => !WRITER.includes(file));
-    expect(files.length).to.be.greaterThan(150);
-    const { stdout } = await run(
-      perlPath(),
-      [AUDIT, "order", LIB, "Image/ExifTool/Writer.pl", ...files],
-      {
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+      .filter((file) => !preloaded.includes(file));
+    expect(files.length).to.be.greaterThan(120);
+    const { stdout } = await run(perlPath(), [AUDIT, "order", LIB, preloaded.join(","), ...files], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const found = stdout.split("\n").filter(Boolean);
     expect(
       found,
-      "code that compiles differently after Writer.pl (a prototype, an inlined constant): audit each call, " +
-        'or stop preloading Writer.pl (ARCHITECTURE.md, "Preloading")',
+      "code that compiles differently after Writer.pl or a format module (a prototype, an inlined constant): " +
+        'audit each call, or stop preloading that file (ARCHITECTURE.md, "Preloading")',
     ).to.deep.equal([]);
+  });
+
+  it("hides every format module it preloads: each load's only effects outside its own code are those it records", async () => {
+    const hidden = await workerPreloads("--formats");
+    // the list's modules and the ones they load (Sony loads Minolta, Nikon NikonCustom)
+    for (const file of formatModules()) expect(hidden).to.include(file);
+    expect(hidden).to.include("Image/ExifTool/Minolta.pm");
+    expect(hidden.filter((file) => WRITER.includes(file))).to.deep.equal([]);
+    expect(await unhandledFormatEffects(LIB, formatModules())).to.deep.equal([]);
+  });
+
+  it("names a format module whose new release changes another module's table at load, and says what to audit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
+    try {
+      const canon = join(dir, "Image", "ExifTool", "Canon.pm");
+      mkdirSync(dirname(canon), { recursive: true });
+      const source = readFileSync(join(LIB, "Image", "ExifTool", "Canon.pm"), "latin1");
+      const end = source.lastIndexOf("\n1;");
+      expect(end).to.be.greaterThan(0);
+      writeFileSync(
+        canon,
+        source.slice(0, end) +
+          "\n$Image::ExifTool::Exif::Main{0xfffe} = { Name => 'Synthetic' };" +
+          source.slice(end),
+        "latin1",
+      );
+      const found = await unhandledFormatEffects(`${dir}:${LIB}`, formatModules());
+      expect(found).to.include(
+        "Image/ExifTool/Canon.pm changed %Image::ExifTool::Exif::Main: a load-time effect the worker's format " +
+          'preloading does not record: audit it (ARCHITECTURE.md, "Preloading"), then record it and make it in ' +
+          "the child, or take the module out of FORMAT_MODULES in worker.pl",
+      );
+      for (const message of found) expect(message).to.match(/^Image\/ExifTool\/Canon\.pm changed /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds no test of a hidden module's subs, and no AUTOLOAD that loads one", async () => {
+    const hidden = await workerPreloads("--formats");
+    expect(pathsAroundRequire(LIB, exiftoolPath(), hidden)).to.deep.equal([]);
+    // and would find one: QuickTime.pm's AUTOLOAD, were LigoGPS.pm hidden
+    const found = pathsAroundRequire(LIB, exiftoolPath(), [...hidden, "Image/ExifTool/LigoGPS.pm"]);
+    expect(found).to.have.length(1);
+    expect(found[0]).to.match(
+      /QuickTime\.pm: an AUTOLOAD requires hidden Image::ExifTool::LigoGPS$/,
+    );
+  });
+
+  it("compiles the format modules alike in any order among themselves", async () => {
+    const { stdout } = await run(perlPath(), [AUDIT, "reversal", LIB, ...formatModules()]);
+    expect(stdout, "format modules whose code depends on their order: audit each").to.equal("");
+  });
+
+  it("tells a format module whose code depends on another's being compiled first", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
+    try {
+      const write = (name: string, body: string): void => {
+        const path = join(dir, "Image", "ExifTool", `${name}.pm`);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, `package Image::ExifTool::${name};\n${body}\n1;\n`);
+      };
+      write("SyntheticA", "sub Pair($$) { return $_[0] }");
+      // before SyntheticA, @pair is passed as a list; after it, as its count
+      write(
+        "SyntheticB",
+        "sub Probe { my @pair = (1, 2); return Image::ExifTool::SyntheticA::Pair(@pair, 0) }",
+      );
+      const { stdout } = await run(perlPath(), [
+        AUDIT,
+        "reversal",
+        `${dir}:${LIB}`,
+        "Image/ExifTool/SyntheticA.pm",
+        "Image/ExifTool/SyntheticB.pm",
+      ]);
+      expect(stdout).to.equal("differs Image::ExifTool::SyntheticB::Probe\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

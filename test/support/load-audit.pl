@@ -12,6 +12,16 @@
 #                         arrays to two levels)
 #       new PKG::VAR      a variable appeared in a package that existed before
 #       sub PKG::SUB      a sub appeared in a package that existed before
+#       declared PKG::SUB a sub was declared (no body: AUTOLOAD would define it)
+#
+#   perl load-audit.pl format-effects LIB FILE...
+#     Loads each FILE in turn, with AddCompositeTags recorded and not made,
+#     as worker.pl preloads format modules, and prints "FILE EFFECT" for
+#     what remains: what the worker does not handle.
+#
+#   perl load-audit.pl reversal LIB FILE...
+#     Compiles FILE... in this order and in reverse, each in a child, and
+#     prints "differs SUB" for each sub whose code depends on that order.
 #
 #   perl load-audit.pl order LIB PRELOADED,... FILE...
 #     For each FILE, in a child of its own, compares the compiled code (op
@@ -23,6 +33,7 @@
 use strict;
 use warnings;
 use B ();
+use File::Temp ();
 use POSIX ();
 
 my ($mode, $lib, @rest) = @ARGV;
@@ -126,7 +137,8 @@ sub effects {
         my ($sigil, $pkg) = $key =~ /^(.)(.*::)/;
         next unless $packages{$pkg};
         if (not exists $before->{$key}) {
-            print $sigil eq '&' ? 'sub ' : 'new ', substr($key, $sigil eq '&' ? 1 : 0), "\n";
+            my $kind = $sigil ne '&' ? 'new ' : $after->{$key} eq 'declared' ? 'declared ' : 'sub ';
+            print $kind, substr($key, $sigil eq '&' ? 1 : 0), "\n";
         } elsif ($before->{$key} eq 'declared' and $sigil eq '&') {
             print 'defined ', substr($key, 1), "\n" unless $after->{$key} eq 'declared';
         } elsif ($before->{$key} ne $after->{$key}) {
@@ -135,6 +147,65 @@ sub effects {
     }
     for my $key (sort keys %$before) {
         print "changed $key\n" unless exists $after->{$key};
+    }
+}
+
+# Each FILE loaded in turn after the base, as worker.pl's format preloading
+# loads them: AddCompositeTags recorded, not made. Prints "FILE EFFECT" for
+# each effect outside the code of the files that load brought in (EFFECT as
+# in effects); the recorded registrations are not effects here.
+sub format_effects {
+    my @files = @_;
+    base();
+    no strict 'refs';
+    no warnings 'redefine';
+    my $add = \&Image::ExifTool::AddCompositeTags;
+    my $record = sub { };
+    Scalar::Util::set_prototype(\&$record, prototype($add));
+    *Image::ExifTool::AddCompositeTags = $record;
+    my ($auditing, @calls) = (0);
+    my $wrapped = snapshot();
+    for my $key (grep { /^&Image::ExifTool::/ and $wrapped->{$_} ne 'declared' } keys %$wrapped) {
+        my $name = substr($key, 1);
+        next if $name =~ /::(BEGIN|END|DESTROY|import|unimport|AddCompositeTags)$/;
+        my $code = \&{$name};
+        my $wrapper = sub { push @calls, $name if $auditing; goto &$code };
+        Scalar::Util::set_prototype(\&$wrapper, prototype($code));
+        *{$name} = $wrapper;
+    }
+    for my $file (@files) {
+        my %loaded = %INC;
+        my $before = snapshot();
+        my %packages = map { $_ => 1 } @{ stashes('main::', []) };
+        @calls = ();
+        $auditing = 1;
+        require $file;
+        $auditing = 0;
+        my $after = snapshot();
+        # the packages of every file this load brought in are its own code
+        for my $new (grep { !exists $loaded{$_} and /\.pm$/ } keys %INC) {
+            (my $own = $new) =~ s{/}{::}g;
+            $own =~ s/\.pm$/::/;
+            delete $packages{$own};
+        }
+        my %seen;
+        print "$file call $_\n" for grep { !$seen{$_}++ } @calls;
+        for my $key (sort keys %$after) {
+            my ($sigil, $pkg) = $key =~ /^(.)(.*::)/;
+            next unless $packages{$pkg};
+            my $name = substr($key, $sigil eq '&' ? 1 : 0);
+            if (not exists $before->{$key}) {
+                my $kind = $sigil ne '&' ? 'new' : $after->{$key} eq 'declared' ? 'declared' : 'sub';
+                print "$file $kind $name\n";
+            } elsif ($before->{$key} eq 'declared' and $sigil eq '&') {
+                print "$file defined $name\n" unless $after->{$key} eq 'declared';
+            } elsif ($before->{$key} ne $after->{$key}) {
+                print "$file changed $key\n";
+            }
+        }
+        for my $key (sort keys %$before) {
+            print "$file changed $key\n" unless exists $after->{$key};
+        }
     }
 }
 
@@ -173,6 +244,14 @@ sub code_of {
     return \%code;
 }
 
+# whether a call compiled after this sub exists differs from one before it
+sub shapes_calls {
+    my ($name) = @_;
+    no strict 'refs';
+    my $code = \&{$name};
+    return defined prototype($code) || B::svref_2object($code)->CvFLAGS & B::CVf_CONST;
+}
+
 # the paths of the files one require compiles
 sub compiled_by {
     my ($file) = @_;
@@ -182,23 +261,37 @@ sub compiled_by {
 }
 
 # runs $code in a child of its own; returns what it printed
-sub in_child {
-    my ($code) = @_;
-    pipe(my $read, my $write) or die "pipe: $!\n";
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-    if (!$pid) {
-        close $read;
-        my $out = eval { $code->() };
-        $out = "failed: $@" unless defined $out;
-        print $write $out;
-        close $write;
-        POSIX::_exit(0);
+sub in_child { return (in_children($_[0]))[0] }
+
+# runs each code in a child of its own, two at a time (this machine's cores);
+# returns what each printed, in order
+sub in_children {
+    my @codes = @_;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my (%running, @out);
+    my $reap = sub {
+        my $pid = waitpid(-1, 0);
+        my $index = delete $running{$pid};
+        return unless defined $index;
+        open(my $fh, '<', "$dir/$index") or die "$dir/$index: $!\n";
+        $out[$index] = do { local $/; <$fh> };
+    };
+    for my $index (0 .. $#codes) {
+        $reap->() while keys %running >= 2;
+        my $pid = fork;
+        die "fork: $!\n" unless defined $pid;
+        if (!$pid) {
+            my $result = eval { $codes[$index]->() };
+            $result = "failed: $@" unless defined $result;
+            open(my $fh, '>', "$dir/$index") or POSIX::_exit(1);
+            print $fh $result;
+            close $fh;
+            POSIX::_exit(0);
+        }
+        $running{$pid} = $index;
     }
-    close $write;
-    my $out = do { local $/; <$read> };
-    waitpid($pid, 0);
-    return $out;
+    $reap->() while keys %running;
+    return @out;
 }
 
 sub serialize { my ($code) = @_; return join('', map { "$_\t$code->{$_}\n" } sort keys %$code) }
@@ -218,30 +311,38 @@ sub order {
     my @preloads = split /,/, $preloaded;
     base();
     local $SIG{__WARN__} = sub {};
-    # the preloaded files' code can only depend on subs they name
+    # a preloaded file's code can only depend on subs it names: by their
+    # full name, or by their own within their package
     my %named;
     for my $preload (@preloads) {
         my ($path) = grep { -e } map { "$_/$preload" } @INC;
         open(my $fh, '<', $path) or die "$preload: $!\n";
-        $named{$_} = 1 for do { local $/; <$fh> } =~ /(\w+)/g;
+        my $source = do { local $/; <$fh> };
+        my @packages = $source =~ /^\s*package\s+([\w:]+)\s*;/mg;
+        $named{$preload}{$_} = 1 for $source =~ /\b((?:\w+::)+\w+)/g;
+        for my $word ($source =~ /\b(\w+)\b/g) {
+            $named{$preload}{"${_}::$word"} = 1 for @packages;
+        }
     }
     # as in a new process that needs FILE first: FILE, then the preloaded
-    # files (compiled only if FILE defines a sub they name)
+    # files in their order, up to the last that names a sub of FILE's whose
+    # calls compile differently once it exists (a prototype, a constant)
     my %fresh;
-    for my $file (@files) {
-        $fresh{$file} = in_child(sub {
+    @fresh{@files} = in_children(map { my $file = $_; sub {
             my $mine = code_of(map { compiled_by($_) } with_prerequisite($file));
-            my $theirs = {};
-            if (grep { /(\w+)$/ and $named{$1} } keys %$mine) {
-                $theirs = code_of(map { compiled_by($_) } @preloads);
-            }
+            my @names = map { s/^main:://r } grep { shapes_calls($_) } keys %$mine;
+            my ($last) = grep { my $words = $named{ $preloads[$_] }; grep { $words->{$_} } @names }
+                reverse 0 .. $#preloads;
+            my $theirs = defined $last ? code_of(map { compiled_by($_) } @preloads[0 .. $last]) : {};
             return serialize($mine) . "--\n" . serialize($theirs);
-        });
-    }
+        } } @files);
     # as in a worker child: the preloaded files first (compiled once, here)
     my $preloadedFirst = code_of(map { compiled_by($_) } @preloads);
+    my %child;
+    @child{@files} = in_children(
+        map { my $file = $_; sub { serialize(code_of(map { compiled_by($_) } with_prerequisite($file))) } } @files);
     for my $file (@files) {
-        my $child = in_child(sub { serialize(code_of(map { compiled_by($_) } with_prerequisite($file))) });
+        my $child = $child{$file};
         if ($fresh{$file} =~ /^failed: (.*)/s or $child =~ /^failed: (.*)/s) {
             (my $why = $1) =~ s/\n.*//s;
             print "failed $file: $why\n";
@@ -260,9 +361,34 @@ sub order {
     }
 }
 
+# FILEs compiled in the order given and in the reverse order, each in a
+# child of its own: a sub whose code depends on which of two files came
+# first differs between the two (a worker's parent compiles them in its own
+# order, a new process in the order its file needs them)
+sub reversal {
+    my @files = @_;
+    base();
+    local $SIG{__WARN__} = sub {};
+    my ($forward, $backward) = map {
+        my @order = @$_;
+        in_child(sub { serialize(code_of(map { compiled_by($_) } @order)) });
+    } [@files], [reverse @files];
+    for my $out ($forward, $backward) {
+        if ($out =~ /^failed: (.*)/s) { (my $why = $1) =~ s/\n.*//s; print "failed: $why\n"; return }
+    }
+    my ($a, $b) = (parse($forward), parse($backward));
+    for my $sub (sort keys %$a) {
+        print "differs $sub\n" if exists $b->{$sub} and $a->{$sub} ne $b->{$sub};
+    }
+}
+
 require Scalar::Util;
-if ($mode eq 'effects') {
+if ($mode eq 'reversal') {
+    reversal(@rest);
+} elsif ($mode eq 'effects') {
     effects(@rest);
+} elsif ($mode eq 'format-effects') {
+    format_effects(@rest);
 } elsif ($mode eq 'order') {
     order(@rest);
 } else {
