@@ -16,8 +16,16 @@ import { bpgWithIcc, iccWithUnsupportedRxyz } from "../support/poison-files";
 import { comparableLines, exiftoolText, exiftoolTextOfMany } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { requirePerlModules } from "../support/perl-modules";
+import { workerScriptPath } from "../../function/exiftool/locate";
 
 const samples = readdirSync(CORPUS_DIR).sort();
+const PHOTOS_DIR = join(__dirname, "..", "..", "..", "shared", "corpus", "camera-photos");
+const photos = readdirSync(PHOTOS_DIR).sort();
+/** How many objects a worker's parent serves before it has loaded all its format modules (one per object). */
+const FORMAT_MODULES = /use constant FORMAT_MODULES => map \{[^}]*\} qw\(([^)]*)\);/
+  .exec(readFileSync(workerScriptPath(), "utf8"))![1]!
+  .split(/\s+/)
+  .filter(Boolean).length;
 
 /** Damaged copies, as uploads can be: cut short, and with bytes inverted (deterministic). */
 function mutated(names: string[], files: Map<string, Buffer>): Map<string, Buffer> {
@@ -57,6 +65,7 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
       files.set(name, body);
     }
     local = await startLocalS3(["corpus"]);
+    for (const name of photos) files.set(`photo-${name}`, readFileSync(join(PHOTOS_DIR, name)));
     for (const [name, body] of files) await local.put("corpus", name, body);
     // the reference reads the same bytes under the same names from local disk
     dir = mkdtempSync(join(tmpdir(), "s3-exiftool-equality-"));
@@ -118,6 +127,28 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
       });
     }
   }
+
+  it("matches for all 45 camera photos, in reversed order", async () => {
+    expect(photos).to.have.length(45);
+    const found = await mismatches(photos.map((name) => `photo-${name}`).reverse(), []);
+    expect(found, found.join("\n")).to.deep.equal([]);
+  });
+
+  it("matches once the parent has loaded every format module, files in an order unlike the parent's", async () => {
+    // the parent loads one format module per object it serves: after these,
+    // every child starts from a parent with all of them, compiled in the
+    // parent's order, and each file makes its modules' effects in its own
+    let seed = 11;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const shuffled = [...samples, ...photos.map((name) => `photo-${name}`)]
+      .map((name) => ({ name, at: random() }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ name }) => name);
+    expect(FORMAT_MODULES).to.be.greaterThan(10);
+    const warmUp = Array.from({ length: FORMAT_MODULES }, () => "ExifTool.jpg");
+    const found = await mismatches([...warmUp, ...shuffled], []);
+    expect(found, found.join("\n")).to.deep.equal([]);
+  });
 
   it("matches for truncated and bit-flipped samples, ExifTool's error paths included", async () => {
     const names = [...files.keys()].filter((name) => /^(cut|flip)-/.test(name));
