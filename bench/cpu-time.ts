@@ -23,6 +23,12 @@ function times(pid: number | "self"): number[] | undefined {
   }
 }
 
+/** A process's own CPU (user and system), in ms; 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  const [user = 0, system = 0] = times(pid) ?? [];
+  return user + system;
+}
+
 function childrenOf(pid: number): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {

@@ -326,6 +326,9 @@ function coldStartSection(results: Results): string[] {
         "Worker start (apart)",
         "Its first parse",
         "Its second parse",
+        "First ten parses",
+        `Ten after its ${c.formatModules} format modules`,
+        "Parent CPU meanwhile",
       ],
       [
         [
@@ -336,11 +339,14 @@ function coldStartSection(results: Results): string[] {
           ms(c.workerReadyMs),
           ms(c.firstParseMs),
           ms(c.warmParseMs),
+          ms(c.firstTenMs),
+          ms(c.lastTenMs),
+          ms(c.parentCpuMs),
         ],
       ],
     ),
     "",
-    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse, the first and the second alike, is a fresh child of the worker's parent, which preloads ExifTool's core only: the child loads and compiles the modules of the formats it meets, every object again.",
+    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse is a fresh child of the worker's parent. The parent starts with what every `exiftool -json` process loads, and loads one of its format modules (maker notes, QuickTime, ...) while each child runs, hidden from the children until their file needs it: the first objects do not wait for them, they share the CPU with that loading; the parent's CPU meanwhile is what the loading cost in all. Parses of one camera JPEG (ExifTool.jpg, Canon maker notes), one after another, wall time.",
     "",
   ];
 }

@@ -94,6 +94,10 @@ const results: Results = {
     workerReadyMs: 150,
     firstParseMs: 90,
     warmParseMs: 10,
+    firstTenMs: 400,
+    lastTenMs: 300,
+    formatModules: 20,
+    parentCpuMs: 450,
   },
 };
 
@@ -149,8 +153,9 @@ describe("bench: targets and reports", () => {
     expect(markdown).to.contain("1 GET: 2 (66.7%); 2 GETs: 1 (33.3%)");
     expect(markdown).to.contain("last bytes of 2 of the 3 photos");
     expect(markdown).to.contain(
-      "| 40.0 ms | 120.0 ms | 80.0 ms | 240.0 ms | 150.0 ms | 90.0 ms | 10.0 ms |",
+      "| 40.0 ms | 120.0 ms | 80.0 ms | 240.0 ms | 150.0 ms | 90.0 ms | 10.0 ms | 400.0 ms | 300.0 ms | 450.0 ms |",
     );
+    expect(markdown).to.contain("| Ten after its 20 format modules |");
   });
 
   it("works out what isolation costs per lane, and leaves out what a lane did not run", () => {

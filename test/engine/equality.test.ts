@@ -16,16 +16,13 @@ import { bpgWithIcc, iccWithUnsupportedRxyz } from "../support/poison-files";
 import { comparableLines, exiftoolText, exiftoolTextOfMany } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { requirePerlModules } from "../support/perl-modules";
-import { workerScriptPath } from "../../function/exiftool/locate";
+import { formatModules } from "../../function/exiftool/format-modules";
 
 const samples = readdirSync(CORPUS_DIR).sort();
 const PHOTOS_DIR = join(__dirname, "..", "..", "..", "shared", "corpus", "camera-photos");
 const photos = readdirSync(PHOTOS_DIR).sort();
 /** How many objects a worker's parent serves before it has loaded all its format modules (one per object). */
-const FORMAT_MODULES = /use constant FORMAT_MODULES => map \{[^}]*\} qw\(([^)]*)\);/
-  .exec(readFileSync(workerScriptPath(), "utf8"))![1]!
-  .split(/\s+/)
-  .filter(Boolean).length;
+const FORMAT_MODULES = formatModules().length;
 
 /** Damaged copies, as uploads can be: cut short, and with bytes inverted (deterministic). */
 function mutated(names: string[], files: Map<string, Buffer>): Map<string, Buffer> {

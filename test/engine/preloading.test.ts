@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { exiftoolPath, perlPath, workerScriptPath } from "../../function/exiftool/locate";
+import { formatModules } from "../../function/exiftool/format-modules";
 
 const run = promisify(execFile);
 
@@ -122,20 +123,6 @@ function unhandledWriterEffects(effects: string[]): string[] {
         `(ARCHITECTURE.md, "Preloading"), then undo it in the parent and redo it where a new process ` +
         `loads Writer.pl (preload_writer in worker.pl), or stop preloading Writer.pl`,
     );
-}
-
-/** worker.pl's FORMAT_MODULES: preloaded while it serves, each hidden from children until they need it. */
-function formatModules(): string[] {
-  const source = readFileSync(workerScriptPath(), "utf8");
-  const list =
-    /use constant FORMAT_MODULES => map \{ "Image\/ExifTool\/\$_\.pm" \} qw\(([^)]*)\);/.exec(
-      source,
-    );
-  expect(list, "worker.pl's FORMAT_MODULES").to.not.equal(null);
-  return list![1]!
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((name) => `Image/ExifTool/${name}.pm`);
 }
 
 /** `load-audit.pl format-effects`: each format module's load-time effects the worker does not record. */
