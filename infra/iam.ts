@@ -2,6 +2,7 @@
 // scoped to a resource this stack owns or names in its config.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "./bounded-role";
 import { serviceTrust } from "./service-trust";
 
 /** The ARNs and key prefixes the function may touch, resolved. */
@@ -97,7 +98,7 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-export interface FunctionRoleArgs {
+export interface FunctionRoleArgs extends BoundedRoleArgs {
   access: pulumi.Input<FunctionAccess>;
 }
 
@@ -112,6 +113,7 @@ export class FunctionRole extends pulumi.ComponentResource {
       name,
       {
         assumeRolePolicy: serviceTrust("lambda.amazonaws.com"),
+        permissionsBoundary: args.permissionsBoundary,
       },
       { parent: this },
     );

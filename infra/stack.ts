@@ -26,6 +26,7 @@ import { packageExiftoolVersion } from "./package-pins";
 import { Pipeline } from "./pipeline";
 import { checkKnownKeys } from "./unknown-keys";
 import { ReleasePipeline } from "./release/release-pipeline";
+import { RoleBoundary, stackBoundary } from "./release/role-boundary";
 
 /**
  * The stack's settings from `s3-exiftool:*` config, validated. Unknown keys
@@ -89,6 +90,15 @@ export interface StackOutputs {
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
   const prefix = resourcePrefix(stack);
+  // before any role: each is created with the boundary, which must exist
+  const boundary =
+    settings.releasePipeline &&
+    new RoleBoundary(`${prefix}-role-boundary`, {
+      settings,
+      release: settings.releasePipeline,
+      stack,
+    });
+  const permissionsBoundary = stackBoundary(settings.roleBoundaryArn, boundary);
 
   const image = new FunctionImage(`${prefix}-image`, {
     pins: settings,
@@ -103,6 +113,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     imageUri: image.imageUri,
     logGroupName: logs.logGroup.name,
     logGroupArn: logs.logGroup.arn,
+    permissionsBoundary,
   });
   new Alarms(`${prefix}-alarms`, {
     functionName: pipeline.function.name,
@@ -123,6 +134,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
         resultsPrefix: settings.resultsPrefix,
         accountId: account,
       })),
+    permissionsBoundary,
   });
   const dashboard = new Dashboard(prefix, {
     region,
@@ -139,6 +151,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
         accountId,
         inventory: settings.s3MetadataInventory,
         journalDays: settings.s3MetadataJournalDays,
+        permissionsBoundary,
       })
     : undefined;
   const queries =
@@ -152,11 +165,14 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     });
   const release =
     settings.releasePipeline &&
+    boundary &&
     new ReleasePipeline(`${prefix}-release`, {
       settings,
       release: settings.releasePipeline,
       stack,
       repository: image.repository,
+      boundary,
+      permissionsBoundary,
     });
 
   const events = settings.enableEventBridge;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   ACCOUNT,
+  failureOf,
   MOCK_ORGANIZATION,
   recorded,
   REGION,
@@ -15,11 +16,18 @@ import {
   type Recorded,
 } from "./mocks";
 import { devStackSettings, releaseConfig, RELEASE_CONNECTION, ROOT } from "./stack-config";
-import { MAX_STACK_NAME, PROJECT, type LogLevel } from "../../infra/config";
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  MAX_STACK_NAME,
+  PROJECT,
+  type LogLevel,
+} from "../../infra/config";
 import { IMAGE_TAG, TESTED_TAG_PREFIX } from "../../infra/image";
 import { functionLogging } from "../../infra/pipeline";
-import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
+import { BOUNDED_ROLE_ACTIONS, RESOURCE_STAR_ONLY } from "../../infra/release/policies";
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
+import { RoleBoundary, stackBoundary } from "../../infra/release/role-boundary";
 import { deployStack } from "../../infra/stack";
 import { loadBuildspec } from "../../scripts/release/buildspec";
 
@@ -97,7 +105,9 @@ describe("deploy review: the stack on a real account", () => {
 
   it("never lets the deploy role rewrite its own permissions", () => {
     const self = one(stack, ROLE, "-release-deploy").state.arn as string;
-    const denied = deployPolicy.filter((s) => s.Effect === "Deny");
+    const denied = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Resource).includes(self),
+    );
     expect(denied).to.have.length(1);
     expect(denied[0]!.Resource).to.deep.equal([self]);
     for (const action of [
@@ -177,6 +187,191 @@ describe("deploy review: the stack on a real account", () => {
     const pushes = build.commands.filter((c) => /\bdocker push\b/.test(c.command));
     expect(pushes).to.have.length(1);
     expect(pushes[0]!.command).to.include(`:${TESTED_TAG_PREFIX}`);
+  });
+});
+
+describe("deploy review: the boundary of the roles the deploy role writes", () => {
+  const POLICY = "aws:iam/policy:Policy";
+  let stack: Recorded[];
+  let boundaryArn: string;
+  let deployPolicy: Statement[];
+  before(async () => {
+    // every role the stack can have: annotations bring S3 Metadata's role,
+    // EventBridge the function's PutEvents
+    stack = await deploy("bounded", {
+      releasePipeline: releaseConfig({ manualApproval: true }),
+      resultDestination: "both",
+      enableEventBridge: "true",
+    });
+    boundaryArn = one(stack, POLICY, "-role-boundary").state.arn as string;
+    deployPolicy = statements(one(stack, ROLE_POLICY, "-release-deploy").inputs.policy);
+  });
+  const roles = (resources: Recorded[]) => resources.filter((r) => r.type === ROLE);
+  const bounded = () => roles(stack).filter((r) => !r.name.endsWith("-release-deploy"));
+  const allowed = (policy: Statement[]) => policy.filter((s) => s.Effect === "Allow");
+
+  it("gives every role the stack creates the boundary, but the deploy role", () => {
+    // every aws:iam/role:Role of the stack, so a role added without it fails here
+    expect(bounded().length).to.be.at.least(7);
+    for (const role of bounded()) {
+      expect(role.inputs.permissionsBoundary, role.name).to.equal(boundaryArn);
+    }
+    expect(one(stack, ROLE, "-release-deploy").inputs).not.to.have.property("permissionsBoundary");
+  });
+
+  it("gives every role the configured boundary in a stack without a pipeline, and none unless configured", async () => {
+    const configured = `arn:aws:iam::${ACCOUNT}:policy/s3-exiftool-owner-role-boundary-a1b2c3d`;
+    const deployed = roles(await deploy("deployed", { roleBoundaryArn: configured }));
+    expect(deployed.length).to.be.at.least(2);
+    for (const role of deployed)
+      expect(role.inputs.permissionsBoundary, role.name).to.equal(configured);
+    for (const role of roles(await deploy("plain", {})))
+      expect(role.inputs, role.name).not.to.have.property("permissionsBoundary");
+  });
+
+  it("lets the deploy role write a role's permissions only on a role that carries the boundary", () => {
+    const writes = [
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+    ];
+    const writing = allowed(deployPolicy).filter((s) =>
+      list<string>(s.Action).some((action) => writes.includes(action)),
+    );
+    expect(writing.flatMap((s) => list<string>(s.Action))).to.include.members([
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+    ]);
+    for (const statement of writing) {
+      expect(statement.Condition, statement.Sid).to.deep.equal({
+        StringEquals: { "iam:PermissionsBoundary": boundaryArn },
+      });
+    }
+    // the IAM actions it holds, all of them: none on a managed policy, none
+    // that takes a boundary off
+    expect(
+      allowed(deployPolicy)
+        .flatMap((s) => list<string>(s.Action))
+        .filter((action) => action.startsWith("iam:"))
+        .sort(),
+    ).to.deep.equal(
+      [
+        ...BOUNDED_ROLE_ACTIONS,
+        "iam:DeleteRole",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:ListRolePolicies",
+        "iam:PassRole",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+      ].sort(),
+    );
+    const kept = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Action).includes("iam:DeleteRolePermissionsBoundary"),
+    );
+    expect(kept.flatMap((s) => list(s.Resource))).to.include(
+      `arn:aws:iam::${ACCOUNT}:role/s3-exiftool-bounded-*`,
+    );
+  });
+
+  it("never lets the deploy role change or delete the boundary", () => {
+    const denied = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Resource).includes(boundaryArn),
+    );
+    expect(denied.flatMap((s) => list(s.Action))).to.include.members([
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:DeletePolicy",
+    ]);
+    for (const statement of allowed(deployPolicy)) {
+      for (const resource of list<string>(statement.Resource))
+        expect(resource, statement.Sid).not.to.match(/:policy\//);
+    }
+  });
+
+  it("bounds the roles to exactly the actions their own policies use, on the stack's resources, none of IAM", () => {
+    const boundary = allowed(statements(one(stack, POLICY, "-role-boundary").inputs.policy));
+    const granted = boundary.flatMap((s) => list<string>(s.Action));
+    for (const action of granted) {
+      expect(action).not.to.match(/^iam:|\*/);
+    }
+    for (const statement of boundary.filter((s) => list(s.Resource).includes("*"))) {
+      for (const action of list<string>(statement.Action))
+        expect(RESOURCE_STAR_ONLY).to.have.property(action);
+    }
+    // IAM's wildcards in a resource: * any characters, ? one
+    const matches = (pattern: string, resource: string): boolean =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+      ).test(resource);
+    const used = new Set<string>();
+    for (const role of bounded()) {
+      const policy = allowed(statements(one(stack, ROLE_POLICY, role.name).inputs.policy));
+      for (const statement of policy) {
+        for (const action of list<string>(statement.Action)) {
+          used.add(action);
+          for (const resource of list<string>(statement.Resource)) {
+            const covered = boundary.some(
+              (b) =>
+                list(b.Action).includes(action) &&
+                list<string>(b.Resource).some((pattern) => matches(pattern, resource)),
+            );
+            expect(covered, `${role.name}: ${action} on ${resource}`).to.equal(true);
+          }
+        }
+      }
+    }
+    expect([...new Set(granted)].sort()).to.deep.equal([...used].sort());
+  });
+
+  it("covers the deployed stack's resources when the pipeline deploys another stack", async () => {
+    const owner = await deploy("owner", { releasePipeline: releaseConfig({ stack: "target" }) });
+    const boundary = statements(one(owner, POLICY, "-role-boundary").inputs.policy);
+    const queues = boundary.find((s) => s.Sid === "ConsumeQueue")!.Resource;
+    expect(queues).to.deep.equal([
+      `arn:aws:sqs:${REGION}:${ACCOUNT}:s3-exiftool-owner-*`,
+      `arn:aws:sqs:${REGION}:${ACCOUNT}:s3-exiftool-target-*`,
+    ]);
+  });
+
+  it("hands the boundary to the stack the deploy stage updates", () => {
+    const variables = one(stack, "aws:codebuild/project:Project", "-release-deploy").inputs
+      .environment.environmentVariables as { name: string; value: string }[];
+    expect(variables.find((v) => v.name === "ROLE_BOUNDARY_ARN")!.value).to.equal(boundaryArn);
+    const build = loadBuildspec(path.join(ROOT, BUILDSPECS.deploy)).commands;
+    const up = build.filter((c) => /^pulumi up /.test(c.command));
+    expect(up).to.have.length(1);
+    expect(up[0]!.command).to.include(`--config "${PROJECT}:roleBoundaryArn=$ROLE_BOUNDARY_ARN"`);
+    // the key is the project's, checked like the others
+    expect(CONFIG_KEYS).to.include("roleBoundaryArn");
+    expect(() =>
+      settings({ roleBoundaryArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+    ).to.throw(ConfigError, /s3-exiftool:roleBoundaryArn: must be a customer managed policy ARN/);
+  });
+
+  it("refuses a configured boundary other than the one its own pipeline requires", async () => {
+    const own = new RoleBoundary("s3-exiftool-mismatch-role-boundary", {
+      settings: settings({}),
+      release: settings({ releasePipeline: releaseConfig() }).releasePipeline!,
+      stack: "mismatch",
+    });
+    const other = `arn:aws:iam::${ACCOUNT}:policy/someone-elses`;
+    const error = await failureOf(pulumi.output(stackBoundary(other, own)!));
+    expect(error.message).to.match(
+      /s3-exiftool:roleBoundaryArn is .*someone-elses, but this stack's release pipeline bounds its roles with/,
+    );
+    expect(await valueOf(stackBoundary("", own)!)).to.equal(await valueOf(own.policy.arn));
   });
 });
 
