@@ -3,7 +3,10 @@
 // or a buildspec, against what AWS documents (pages named beside each).
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
   ACCOUNT,
@@ -29,6 +32,13 @@ import { BOUNDED_ROLE_ACTIONS, RESOURCE_STAR_ONLY } from "../../infra/release/po
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
 import { RoleBoundary, stackBoundary } from "../../infra/release/role-boundary";
 import { deployStack } from "../../infra/stack";
+import {
+  lockedSdkVersion,
+  pinProblem,
+  PULUMI_CLI_PIN,
+  readPulumiCliPin,
+  REFRESH_COMMAND,
+} from "../../commands/versions/pulumi-cli";
 import { loadBuildspec } from "../../scripts/release/buildspec";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -455,16 +465,102 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
     expect(image.inputs.platform).to.equal("linux/arm64");
   });
 
-  it("installs a pinned Pulumi CLI whose SHA-256 is checked before it runs, never a piped script", () => {
-    const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
+  const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
+  const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
+
+  it("installs the Pulumi CLI from the committed pin, never a piped script or a downloaded checksum", () => {
     const text = install.join("\n");
     expect(text).not.to.match(/\|\s*(sh|bash)\b/);
     expect(text).not.to.include("get.pulumi.com");
-    const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
-    expect(cli).to.include('require("@pulumi/pulumi/package.json").version');
-    // the check comes before the extraction, and a failed check stops the step
-    expect(cli).to.include("set -euo pipefail");
-    expect(cli.indexOf("sha256sum -c")).to.be.greaterThan(0);
+    expect(text).not.to.include("checksums");
+    expect(cli).to.include(`require("./${PULUMI_CLI_PIN}").linuxArm64Sha256`);
+    expect(cli).to.include('echo "$sha256  $tarball" | sha256sum -c -');
     expect(cli.indexOf("sha256sum -c")).to.be.lessThan(cli.indexOf("tar -xzf"));
+  });
+
+  describe("the install step, run by bash on a stand-in release", () => {
+    let work: string;
+    let tarball: string;
+    let tarballSha256: string;
+    const version = "3.999.0";
+    before(() => {
+      work = mkdtempSync(path.join(tmpdir(), "pulumi-cli-"));
+      const release = path.join(work, "release-asset", "pulumi");
+      mkdirSync(release, { recursive: true });
+      writeFileSync(path.join(release, "pulumi"), `#!/bin/sh\necho v${version}\n`, { mode: 0o755 });
+      tarball = path.join(work, "asset.tar.gz");
+      execFileSync("tar", ["-czf", tarball, "-C", path.dirname(release), "pulumi"]);
+      tarballSha256 = createHash("sha256").update(readFileSync(tarball)).digest("hex");
+      // curl as the step calls it (-fsSLo FILE URL): the stand-in asset, and a log of the URL
+      mkdirSync(path.join(work, "bin"));
+      writeFileSync(
+        path.join(work, "bin", "curl"),
+        `#!/bin/sh\necho "$3" >> "${work}/curl.log"\ncp "${tarball}" "$2"\n`,
+        { mode: 0o755 },
+      );
+    });
+    after(() => rmSync(work, { recursive: true, force: true }));
+
+    /** The step in a fresh checkout holding `pin`, with @pulumi/pulumi at `sdk`. */
+    const runStep = (pin: { version: string; linuxArm64Sha256: string }, sdk = pin.version) => {
+      const checkout = mkdtempSync(path.join(work, "checkout-"));
+      mkdirSync(path.join(checkout, "release"));
+      writeFileSync(path.join(checkout, PULUMI_CLI_PIN), JSON.stringify(pin));
+      const sdkDir = path.join(checkout, "node_modules", "@pulumi", "pulumi");
+      mkdirSync(sdkDir, { recursive: true });
+      writeFileSync(path.join(sdkDir, "package.json"), JSON.stringify({ version: sdk }));
+      const installDir = path.join(checkout, "installed");
+      mkdirSync(installDir);
+      // the one change: unpack into the checkout, not /usr/local/bin
+      expect(cli.split("/usr/local/bin")).to.have.length(2);
+      const result = spawnSync("bash", ["-c", cli.replace("/usr/local/bin", installDir)], {
+        cwd: checkout,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${installDir}:${work}/bin:${process.env.PATH}` },
+      });
+      const log = path.join(work, "curl.log");
+      const fetched = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
+      rmSync(log, { force: true });
+      return { ...result, fetched, installed: existsSync(path.join(installDir, "pulumi")) };
+    };
+
+    it("unpacks and runs the release whose SHA-256 the pin holds", () => {
+      const run = runStep({ version, linuxArm64Sha256: tarballSha256 });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.fetched).to.deep.equal([
+        `https://github.com/pulumi/pulumi/releases/download/v${version}/pulumi-v${version}-linux-arm64.tar.gz`,
+      ]);
+      expect(run.installed).to.equal(true);
+      expect(run.stdout).to.include(`v${version}`);
+    });
+
+    it("stops before unpacking a download whose SHA-256 is not the pinned one", () => {
+      const run = runStep({ version, linuxArm64Sha256: "0".repeat(64) });
+      expect(run.status).not.to.equal(0);
+      expect(run.stdout + run.stderr).to.include("FAILED");
+      expect(run.installed).to.equal(false);
+    });
+
+    it("downloads nothing without a recorded SHA-256, or for another SDK version, and says what to run", () => {
+      for (const run of [
+        runStep({ version, linuxArm64Sha256: "" }),
+        runStep({ version, linuxArm64Sha256: tarballSha256 }, "3.1000.0"),
+      ]) {
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.include(REFRESH_COMMAND);
+        expect(run.fetched).to.deep.equal([]);
+        expect(run.installed).to.equal(false);
+      }
+    });
+  });
+
+  it("pins the Pulumi CLI at the @pulumi/pulumi version package-lock.json installs", () => {
+    const pin = readPulumiCliPin(ROOT);
+    const sdk = lockedSdkVersion(ROOT);
+    // a bump of @pulumi/pulumi alone fails here, with the command that fixes it
+    expect(pin.version, pinProblem(pin, sdk)).to.equal(sdk);
+    expect(pinProblem({ ...pin, version: "3.1.0" }, sdk)).to.equal(
+      `${PULUMI_CLI_PIN} pins the Pulumi CLI 3.1.0, but package-lock.json has @pulumi/pulumi ${sdk}: run \`${REFRESH_COMMAND}\` and commit the file`,
+    );
   });
 });
