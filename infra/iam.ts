@@ -23,6 +23,16 @@ export interface FunctionAccess {
   deleteResults: boolean;
 }
 
+/** Results as events on the configured bus (with EventBridge on). */
+export function publishResults(eventBusArn: string): aws.iam.PolicyStatement {
+  return {
+    Sid: "PublishResults",
+    Effect: "Allow",
+    Action: ["events:PutEvents"],
+    Resource: [eventBusArn],
+  };
+}
+
 /** The least-privilege policy document; pure so tests can inspect it directly. */
 export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
   const statements: aws.iam.PolicyStatement[] = [
@@ -84,14 +94,7 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
       Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
     });
   }
-  if (access.eventBusArn !== undefined) {
-    statements.push({
-      Sid: "PublishResults",
-      Effect: "Allow",
-      Action: ["events:PutEvents"],
-      Resource: [access.eventBusArn],
-    });
-  }
+  if (access.eventBusArn !== undefined) statements.push(publishResults(access.eventBusArn));
   // CloudWatch PutMetricData has no resource-level permissions (AWS requires
   // "*"), so the function publishes metrics through the Embedded Metric
   // Format in its logs instead and the role needs no such statement.

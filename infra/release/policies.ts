@@ -5,6 +5,7 @@
 // the few actions AWS authorizes only on "*": each is listed, with its
 // reason, in RESOURCE_STAR_ONLY.
 import type * as aws from "@pulumi/aws";
+import { publishResults } from "../iam";
 
 type Statement = aws.iam.PolicyStatement;
 type Document = aws.iam.PolicyDocument;
@@ -735,13 +736,6 @@ export function roleBoundaryPolicy(access: BoundaryAccess): Document {
       ]),
     },
   ];
-  if (access.eventBusArn !== undefined) {
-    statements.push({
-      Sid: "PublishResults",
-      Effect: "Allow",
-      Action: ["events:PutEvents"],
-      Resource: [access.eventBusArn],
-    });
-  }
+  if (access.eventBusArn !== undefined) statements.push(publishResults(access.eventBusArn));
   return document(statements);
 }
