@@ -86,6 +86,8 @@ export interface StackOutputs {
   releasePipelineName: pulumi.Output<string> | undefined;
   releasePipelineUrl: pulumi.Output<string> | undefined;
   releaseTopicArn: pulumi.Output<string> | undefined;
+  /** The boundary the deploy role requires; another stack it deploys sets it as roleBoundaryArn. */
+  releaseRoleBoundaryArn: pulumi.Output<string> | undefined;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
@@ -212,5 +214,6 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     releasePipelineName: release ? release.pipeline.name : undefined,
     releasePipelineUrl: release ? release.consoleUrl : undefined,
     releaseTopicArn: release ? release.topic.arn : undefined,
+    releaseRoleBoundaryArn: boundary ? boundary.policy.arn : undefined,
   };
 }

@@ -355,7 +355,7 @@ describe("deploy review: the boundary of the roles the deploy role writes", () =
     ]);
   });
 
-  it("hands the boundary to the stack the deploy stage updates", () => {
+  it("hands the boundary to the stack the deploy stage updates", async () => {
     const variables = one(stack, "aws:codebuild/project:Project", "-release-deploy").inputs
       .environment.environmentVariables as { name: string; value: string }[];
     expect(variables.find((v) => v.name === "ROLE_BOUNDARY_ARN")!.value).to.equal(boundaryArn);
@@ -363,6 +363,11 @@ describe("deploy review: the boundary of the roles the deploy role writes", () =
     const up = build.filter((c) => /^pulumi up /.test(c.command));
     expect(up).to.have.length(1);
     expect(up[0]!.command).to.include(`--config "${PROJECT}:roleBoundaryArn=$ROLE_BOUNDARY_ARN"`);
+    // and names it for a stack set up by hand
+    const outputs = deployStack(settings({ releasePipeline: releaseConfig() }), "outputs");
+    expect(await valueOf(outputs.releaseRoleBoundaryArn!)).to.match(
+      /^arn:aws:iam::\d{12}:policy\/s3-exiftool-outputs-role-boundary-/,
+    );
     // the key is the project's, checked like the others
     expect(CONFIG_KEYS).to.include("roleBoundaryArn");
     expect(() =>
