@@ -244,8 +244,9 @@ export function s3Backend(url: string): { bucket: string; path: string } | undef
  * `pulumi up` of the whole stack: it creates, reads, updates and deletes
  * every kind of resource the stack has, so the role holds those actions on
  * every resource named with the stack's prefix. That includes IAM roles and
- * their inline policies, which is what makes this role powerful (docs/release-pipeline.md,
- * "The deploy role").
+ * their inline policies, written only on roles that carry the boundary
+ * (roleBoundaryPolicy), which it may neither change nor take off
+ * (docs/release-pipeline.md, "The deploy role").
  */
 export function deployPolicy(access: DeployAccess): Document {
   const { partition: p, region: r, account: a, prefix } = access;
