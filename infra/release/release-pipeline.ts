@@ -186,6 +186,8 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     const configuredBuckets = [settings.uploadBucketName, settings.resultsBucketName].filter(
       (bucket) => bucket !== "",
     );
+    // the one role without the boundary: the role that requires it of the
+    // others, and may not write its own policies (deployPolicy)
     this.deploy = new BuildProject(
       `${name}-deploy`,
       {
@@ -196,8 +198,6 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         timeoutInMinutes: 60,
         logRetentionDays: settings.logRetentionDays,
         source: { type: "CODEPIPELINE" },
-        // the one role without the boundary, which it can neither change nor
-        // take off: its own policy is denied to it (deployPolicy)
         environment: {
           ...pipelineEnvironment,
           PULUMI_BACKEND_URL: release.backendUrl,
