@@ -42,3 +42,4 @@ export const athenaNamedQueries = outputs.athenaNamedQueries;
 export const releasePipelineName = outputs.releasePipelineName;
 export const releasePipelineUrl = outputs.releasePipelineUrl;
 export const releaseTopicArn = outputs.releaseTopicArn;
+export const releaseRoleBoundaryArn = outputs.releaseRoleBoundaryArn;

@@ -3,6 +3,7 @@
 // job's completion report, all under one folder of the results location.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "./bounded-role";
 import { backfillPrefix } from "./backfill-contract";
 import { serviceTrust } from "./service-trust";
 
@@ -48,7 +49,7 @@ export function batchOperationsPolicy(access: BatchOperationsAccess): aws.iam.Po
   };
 }
 
-export interface BatchOperationsRoleArgs {
+export interface BatchOperationsRoleArgs extends BoundedRoleArgs {
   access: pulumi.Input<BatchOperationsAccess>;
 }
 
@@ -67,6 +68,7 @@ export class BatchOperationsRole extends pulumi.ComponentResource {
         assumeRolePolicy: access.apply((a) =>
           serviceTrust("batchoperations.s3.amazonaws.com", a.accountId),
         ),
+        permissionsBoundary: args.permissionsBoundary,
       },
       { parent: this },
     );

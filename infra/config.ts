@@ -68,6 +68,12 @@ export interface Settings {
 
   // Release pipeline (infra/release/): undefined when not configured.
   releasePipeline: ReleasePipelineSettings | undefined;
+  /**
+   * Permissions boundary of every role the stack creates but the release
+   * pipeline's deploy role ("" for none, or the stack's own when it has a
+   * release pipeline): a pipeline deploy passes it.
+   */
+  roleBoundaryArn: string;
 }
 
 /** Thrown for any invalid setting; the message always starts with the full key. */
@@ -134,6 +140,8 @@ const LOG_RETENTION_DAYS = [
 ];
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+// IAM: a customer managed policy, optionally under a path
+const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::\d{12}:policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 
 /** Every key this project reads, with its default ("required" keys have none). */
 export const DEFAULTS = {
@@ -175,6 +183,7 @@ export const DEFAULTS = {
   alarmEmail: "",
   queueAgeAlarmSeconds: "3600",
   releasePipeline: "",
+  roleBoundaryArn: "",
 } as const satisfies Record<keyof Settings, string | undefined>;
 
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as (keyof Settings)[];
@@ -352,6 +361,13 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
   }
   const queueAgeAlarmSeconds = int("queueAgeAlarmSeconds", 60, 1209600);
   const releasePipeline = parseReleasePipeline(raw("releasePipeline"));
+  const roleBoundaryArn = raw("roleBoundaryArn").trim();
+  if (roleBoundaryArn !== "" && !MANAGED_POLICY_ARN.test(roleBoundaryArn)) {
+    throw new ConfigError(
+      "roleBoundaryArn",
+      `must be a customer managed policy ARN like arn:aws:iam::ACCOUNT:policy/NAME, got "${roleBoundaryArn}"`,
+    );
+  }
 
   return {
     exiftoolVersion,
@@ -392,6 +408,7 @@ export function parseSettings(source: ConfigSource, context: ConfigContext): Set
     alarmEmail,
     queueAgeAlarmSeconds,
     releasePipeline,
+    roleBoundaryArn,
   };
 }
 

@@ -2,6 +2,7 @@
 // scoped to a resource this stack owns or names in its config.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "./bounded-role";
 import { serviceTrust } from "./service-trust";
 
 /** The ARNs and key prefixes the function may touch, resolved. */
@@ -20,6 +21,16 @@ export interface FunctionAccess {
   annotateUploads: boolean;
   /** Results are `.json` objects, removed when their object is (the function's conditional delete). */
   deleteResults: boolean;
+}
+
+/** Results as events on the configured bus (with EventBridge on). */
+export function publishResults(eventBusArn: string): aws.iam.PolicyStatement {
+  return {
+    Sid: "PublishResults",
+    Effect: "Allow",
+    Action: ["events:PutEvents"],
+    Resource: [eventBusArn],
+  };
 }
 
 /** The least-privilege policy document; pure so tests can inspect it directly. */
@@ -83,21 +94,14 @@ export function functionPolicy(access: FunctionAccess): aws.iam.PolicyDocument {
       Resource: [`${access.uploadBucketArn}/${access.uploadPrefix}*`],
     });
   }
-  if (access.eventBusArn !== undefined) {
-    statements.push({
-      Sid: "PublishResults",
-      Effect: "Allow",
-      Action: ["events:PutEvents"],
-      Resource: [access.eventBusArn],
-    });
-  }
+  if (access.eventBusArn !== undefined) statements.push(publishResults(access.eventBusArn));
   // CloudWatch PutMetricData has no resource-level permissions (AWS requires
   // "*"), so the function publishes metrics through the Embedded Metric
   // Format in its logs instead and the role needs no such statement.
   return { Version: "2012-10-17", Statement: statements };
 }
 
-export interface FunctionRoleArgs {
+export interface FunctionRoleArgs extends BoundedRoleArgs {
   access: pulumi.Input<FunctionAccess>;
 }
 
@@ -112,6 +116,7 @@ export class FunctionRole extends pulumi.ComponentResource {
       name,
       {
         assumeRolePolicy: serviceTrust("lambda.amazonaws.com"),
+        permissionsBoundary: args.permissionsBoundary,
       },
       { parent: this },
     );

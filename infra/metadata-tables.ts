@@ -5,10 +5,11 @@
 // bucket `aws-s3`, namespace `b_<bucket>`.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "./bounded-role";
 import { AnnotationTable } from "./annotation-table";
 import { serviceTrust } from "./service-trust";
 
-export interface MetadataTablesArgs {
+export interface MetadataTablesArgs extends BoundedRoleArgs {
   bucketName: pulumi.Input<string>;
   bucketArn: pulumi.Input<string>;
   region: pulumi.Input<string>;
@@ -76,6 +77,7 @@ export class MetadataTables extends pulumi.ComponentResource {
         assumeRolePolicy: pulumi
           .output(args.accountId)
           .apply((account) => serviceTrust("metadata.s3.amazonaws.com", account)),
+        permissionsBoundary: args.permissionsBoundary,
       },
       child,
     );

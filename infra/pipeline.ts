@@ -2,6 +2,7 @@
 // -> results bucket or prefix, and EventBridge when enabled.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "./bounded-role";
 import { SecureBucket } from "./bucket";
 import { functionEnvironment } from "../function/environment";
 import { writesAnnotations, writesResultObjects, type LogLevel, type Settings } from "./config";
@@ -10,7 +11,7 @@ import { FunctionRole } from "./iam";
 import { WorkQueue } from "./queue";
 import { existingUploadBucket } from "./upload-bucket";
 
-export interface PipelineArgs {
+export interface PipelineArgs extends BoundedRoleArgs {
   settings: Settings;
   /** Image by digest (`repo@sha256:...`). */
   imageUri: pulumi.Input<string>;
@@ -125,6 +126,7 @@ export class Pipeline extends pulumi.ComponentResource {
             annotateUploads: writesAnnotations(s),
             deleteResults: writesResultObjects(s),
           })),
+        permissionsBoundary: args.permissionsBoundary,
       },
       child,
     );

@@ -26,6 +26,7 @@ import { packageExiftoolVersion } from "./package-pins";
 import { Pipeline } from "./pipeline";
 import { checkKnownKeys } from "./unknown-keys";
 import { ReleasePipeline } from "./release/release-pipeline";
+import { RoleBoundary, stackBoundary } from "./release/role-boundary";
 
 /**
  * The stack's settings from `s3-exiftool:*` config, validated. Unknown keys
@@ -85,10 +86,21 @@ export interface StackOutputs {
   releasePipelineName: pulumi.Output<string> | undefined;
   releasePipelineUrl: pulumi.Output<string> | undefined;
   releaseTopicArn: pulumi.Output<string> | undefined;
+  /** The boundary the deploy role requires; another stack it deploys sets it as roleBoundaryArn. */
+  releaseRoleBoundaryArn: pulumi.Output<string> | undefined;
 }
 
 export function deployStack(settings: Settings, stack = pulumi.getStack()): StackOutputs {
   const prefix = resourcePrefix(stack);
+  // before any role: each is created with the boundary, which must exist
+  const boundary =
+    settings.releasePipeline &&
+    new RoleBoundary(`${prefix}-role-boundary`, {
+      settings,
+      release: settings.releasePipeline,
+      stack,
+    });
+  const permissionsBoundary = stackBoundary(settings.roleBoundaryArn, boundary);
 
   const image = new FunctionImage(`${prefix}-image`, {
     pins: settings,
@@ -103,6 +115,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     imageUri: image.imageUri,
     logGroupName: logs.logGroup.name,
     logGroupArn: logs.logGroup.arn,
+    permissionsBoundary,
   });
   new Alarms(`${prefix}-alarms`, {
     functionName: pipeline.function.name,
@@ -123,6 +136,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
         resultsPrefix: settings.resultsPrefix,
         accountId: account,
       })),
+    permissionsBoundary,
   });
   const dashboard = new Dashboard(prefix, {
     region,
@@ -139,6 +153,7 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
         accountId,
         inventory: settings.s3MetadataInventory,
         journalDays: settings.s3MetadataJournalDays,
+        permissionsBoundary,
       })
     : undefined;
   const queries =
@@ -152,11 +167,14 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     });
   const release =
     settings.releasePipeline &&
+    boundary &&
     new ReleasePipeline(`${prefix}-release`, {
       settings,
       release: settings.releasePipeline,
       stack,
       repository: image.repository,
+      boundary,
+      permissionsBoundary,
     });
 
   const events = settings.enableEventBridge;
@@ -196,5 +214,6 @@ export function deployStack(settings: Settings, stack = pulumi.getStack()): Stac
     releasePipelineName: release ? release.pipeline.name : undefined,
     releasePipelineUrl: release ? release.consoleUrl : undefined,
     releaseTopicArn: release ? release.topic.arn : undefined,
+    releaseRoleBoundaryArn: boundary ? boundary.policy.arn : undefined,
   };
 }

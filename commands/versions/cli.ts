@@ -6,6 +6,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { makePlan, partialRows } from "./plan";
 import { readPins, stackFileName, type Pins } from "./pins";
+import {
+  lockedSdkVersion,
+  pinProblem,
+  publishedSha256,
+  PULUMI_CLI_PIN,
+  readPulumiCliPin,
+  tarballName,
+  writePulumiCliPin,
+} from "./pulumi-cli";
 import { fetchLatest, sourceConfigFromEnv, SourcesError } from "./sources";
 import { formatTable } from "./table";
 import { applyUpdate, dependencyVersion, type RunNpm } from "./write";
@@ -22,21 +31,27 @@ export interface CliDeps {
 export const PINS_MOVED = 3;
 
 const USAGE = `usage: npm run versions [-- [--write | --check] [--stack <name>] [--node-major <n>]]
+       npm run versions -- --pulumi-cli [--write | --check]
 
   Prints each version pin in Pulumi.<stack>.yaml against the latest available.
   --write           apply the pins that moved (and package.json/lockfile for ExifTool)
   --check           write nothing; exit ${PINS_MOVED} when a pin moved, 0 when every pin is current
   --stack <name>    stack whose config holds the pins (default: dev)
   --node-major <n>  move the Lambda base image to another Node.js major
+  --pulumi-cli      instead: the deploy stage's Pulumi CLI pin (${PULUMI_CLI_PIN}) against
+                    the @pulumi/pulumi version in package-lock.json; --write records that
+                    release's linux-arm64 SHA-256 from its published checksums file
 
   Base URLs: VERSIONS_NPM_REGISTRY, VERSIONS_EXIFTOOL_ORG, VERSIONS_METACPAN,
-  VERSIONS_ECR_PUBLIC; per-request timeout: VERSIONS_TIMEOUT_MS (default 10000).`;
+  VERSIONS_ECR_PUBLIC, VERSIONS_PULUMI_RELEASES; per-request timeout:
+  VERSIONS_TIMEOUT_MS (default 10000).`;
 
 interface Options {
   write: boolean;
   check: boolean;
   stack: string;
   nodeMajor?: number;
+  pulumiCli: boolean;
 }
 
 function parseOptions(argv: string[]): Options | "help" {
@@ -47,6 +62,7 @@ function parseOptions(argv: string[]): Options | "help" {
       check: { type: "boolean", default: false },
       stack: { type: "string", default: "dev" },
       "node-major": { type: "string" },
+      "pulumi-cli": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -54,6 +70,9 @@ function parseOptions(argv: string[]): Options | "help" {
   if (values.help) return "help";
   if (values.write && values.check) throw new TypeError("--write and --check exclude each other");
   const major = values["node-major"];
+  if (values["pulumi-cli"] && major !== undefined) {
+    throw new TypeError("--node-major does not apply to --pulumi-cli");
+  }
   if (major !== undefined && !/^\d+$/.test(major)) {
     throw new TypeError(`--node-major must be a number, not ${JSON.stringify(major)}`);
   }
@@ -62,6 +81,7 @@ function parseOptions(argv: string[]): Options | "help" {
     check: values.check === true,
     stack: values.stack ?? "dev",
     nodeMajor: major === undefined ? undefined : Number(major),
+    pulumiCli: values["pulumi-cli"] === true,
   };
 }
 
@@ -83,6 +103,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     deps.out(USAGE);
     return 0;
   }
+  if (options.pulumiCli) return pulumiCli(options, deps);
 
   let pins: Pins | undefined;
   try {
@@ -144,6 +165,37 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       deps.out("");
     }
     deps.err(`versions: ${message}\nNothing was written.`);
+    return 1;
+  }
+}
+
+/** `--pulumi-cli`: the deploy stage's CLI pin against the SDK the lockfile installs. */
+async function pulumiCli(options: Options, deps: CliDeps): Promise<number> {
+  try {
+    const pin = readPulumiCliPin(deps.root);
+    const sdk = lockedSdkVersion(deps.root);
+    deps.out(
+      `Pulumi CLI ${pin.version} (${tarballName(pin.version)}: ${pin.linuxArm64Sha256 || "no SHA-256"}); @pulumi/pulumi in package-lock.json: ${sdk}`,
+    );
+    const problem = pinProblem(pin, sdk);
+    if (problem === undefined) {
+      deps.out("The Pulumi CLI pin is current.");
+      return 0;
+    }
+    if (!options.write) {
+      deps.out(problem);
+      return options.check ? PINS_MOVED : 0;
+    }
+    const config = sourceConfigFromEnv(deps.env);
+    const sha256 = await publishedSha256(config.pulumiReleases, sdk, config.timeoutMs);
+    writePulumiCliPin(deps.root, { version: sdk, linuxArm64Sha256: sha256 });
+    deps.out(`Updated ${PULUMI_CLI_PIN}: ${tarballName(sdk)} ${sha256}`);
+    deps.out("Review it against the release page before you commit it.");
+    return 0;
+  } catch (error) {
+    deps.err(
+      `versions: ${error instanceof Error ? error.message : String(error)}\nNothing was written.`,
+    );
     return 1;
   }
 }

@@ -7,6 +7,7 @@ import { DEFAULT_EXIFTOOL_ORG, latestExiftoolOrgVersion } from "./exiftool-org";
 import { DEFAULT_TIMEOUT_MS, SourceError } from "./http";
 import { lambdaNodeMajors, type NodeMajors } from "./lambda-runtimes";
 import { DEFAULT_NPM_REGISTRY, latestNpmVersion } from "./npm-registry";
+import { DEFAULT_PULUMI_RELEASES } from "./pulumi-cli";
 
 export const EXIFTOOL_PACKAGE = "exiftool-vendored.pl";
 
@@ -15,6 +16,8 @@ export interface SourceConfig {
   exiftoolOrg: string;
   metacpan: string;
   ecrPublic: string;
+  /** GitHub's release downloads of pulumi/pulumi (--pulumi-cli). */
+  pulumiReleases: string;
   timeoutMs: number;
 }
 
@@ -30,6 +33,7 @@ export function sourceConfigFromEnv(env: NodeJS.ProcessEnv): SourceConfig {
     exiftoolOrg: env["VERSIONS_EXIFTOOL_ORG"] || DEFAULT_EXIFTOOL_ORG,
     metacpan: env["VERSIONS_METACPAN"] || DEFAULT_METACPAN,
     ecrPublic: env["VERSIONS_ECR_PUBLIC"] || DEFAULT_ECR_PUBLIC,
+    pulumiReleases: env["VERSIONS_PULUMI_RELEASES"] || DEFAULT_PULUMI_RELEASES,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
   };
 }

@@ -2,13 +2,14 @@
 // its own role: the arm64 Linux image, the buildspec read from the repository.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "../bounded-role";
 
 /** CodeBuild's Amazon Linux 2023 image for arm64 (Node.js 20 and 22, Docker, AWS CLI). */
 export const CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0";
 /** The smallest arm64 size: 2 vCPUs, 4 GiB ("arm1.small" on the price list). */
 export const CODEBUILD_COMPUTE = "BUILD_GENERAL1_SMALL";
 
-export interface BuildProjectArgs {
+export interface BuildProjectArgs extends BoundedRoleArgs {
   /** Path of the buildspec in the repository. */
   buildspec: string;
   /** Docker inside the build (the image build and the Runtime Interface Emulator run). */
@@ -47,9 +48,7 @@ export class BuildProject extends pulumi.ComponentResource {
     );
     this.role = new aws.iam.Role(
       name,
-      {
-        assumeRolePolicy: args.trust,
-      },
+      { assumeRolePolicy: args.trust, permissionsBoundary: args.permissionsBoundary },
       child,
     );
     const policy = new aws.iam.RolePolicy(

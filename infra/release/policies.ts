@@ -5,6 +5,7 @@
 // the few actions AWS authorizes only on "*": each is listed, with its
 // reason, in RESOURCE_STAR_ONLY.
 import type * as aws from "@pulumi/aws";
+import { publishResults } from "../iam";
 
 type Statement = aws.iam.PolicyStatement;
 type Document = aws.iam.PolicyDocument;
@@ -196,6 +197,32 @@ export interface DeployAccess extends ProjectAccess, Scope {
   connectionArn: string;
   /** The deploy role's own ARN: it may not rewrite its own permissions. */
   roleArn: string;
+  /** The permissions boundary every role it writes must carry (roleBoundaryPolicy). */
+  boundaryArn: string;
+}
+
+/** Role-writing actions that IAM allows only with the boundary condition. */
+export const BOUNDED_ROLE_ACTIONS = [
+  "iam:CreateRole",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+];
+
+/** What would change a managed policy: denied to the deploy role on the boundary. */
+export const BOUNDARY_POLICY_WRITES = [
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:DeletePolicy",
+];
+
+/** The ARN of an event bus of the account, by name. */
+export function eventBusArn(
+  scope: Pick<Scope, "partition" | "region" | "account">,
+  name: string,
+): string {
+  return `arn:${scope.partition}:events:${scope.region}:${scope.account}:event-bus/${name}`;
 }
 
 /** A secret named without its ARN: Secrets Manager appends six random characters. */
@@ -217,14 +244,16 @@ export function s3Backend(url: string): { bucket: string; path: string } | undef
  * `pulumi up` of the whole stack: it creates, reads, updates and deletes
  * every kind of resource the stack has, so the role holds those actions on
  * every resource named with the stack's prefix. That includes IAM roles and
- * their inline policies, which is what makes this role powerful (docs/release-pipeline.md,
- * "The deploy role").
+ * their inline policies, written only on roles that carry the boundary
+ * (roleBoundaryPolicy), which it may neither change nor take off
+ * (docs/release-pipeline.md, "The deploy role").
  */
 export function deployPolicy(access: DeployAccess): Document {
   const { partition: p, region: r, account: a, prefix } = access;
   const named = (service: string, resource: string): string =>
     `arn:${p}:${service}:${r}:${a}:${resource}`;
   const ownBuckets = `arn:${p}:s3:::${prefix}-*`;
+  const ownRoles = `arn:${p}:iam::${a}:role/${prefix}-*`;
   const statements: Statement[] = [
     ...projectBasics(access, false),
     ecrLogin,
@@ -368,27 +397,35 @@ export function deployPolicy(access: DeployAccess): Document {
       Sid: "Roles",
       Effect: "Allow",
       Action: [
-        "iam:CreateRole",
         "iam:DeleteRole",
         "iam:GetRole",
         "iam:UpdateRole",
         "iam:UpdateAssumeRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:PutRolePolicy",
         "iam:GetRolePolicy",
-        "iam:DeleteRolePolicy",
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
       ],
-      Resource: [`arn:${p}:iam::${a}:role/${prefix}-*`],
+      Resource: [ownRoles],
+    },
+    {
+      // A role's permissions are written only on roles that carry the
+      // boundary: whatever policy the role gets, it can do no more than the
+      // boundary allows (IAM's service authorization reference lists
+      // iam:PermissionsBoundary for exactly these role-writing actions)
+      Sid: "BoundedRoles",
+      Effect: "Allow",
+      Action: BOUNDED_ROLE_ACTIONS,
+      Resource: [ownRoles],
+      Condition: { StringEquals: { "iam:PermissionsBoundary": access.boundaryArn } },
     },
     {
       Sid: "PassRoles",
       Effect: "Allow",
       Action: ["iam:PassRole"],
-      Resource: [`arn:${p}:iam::${a}:role/${prefix}-*`],
+      Resource: [ownRoles],
       Condition: {
         StringEquals: {
           "iam:PassedToService": [
@@ -526,6 +563,22 @@ export function deployPolicy(access: DeployAccess): Document {
     ],
     Resource: [access.roleArn],
   });
+  statements.push(
+    {
+      // the boundary is the admin's: a pipeline run cannot widen it
+      Sid: "BoundaryUnchanged",
+      Effect: "Deny",
+      Action: BOUNDARY_POLICY_WRITES,
+      Resource: [access.boundaryArn],
+    },
+    {
+      // nor take it off a role it deploys
+      Sid: "BoundaryStays",
+      Effect: "Deny",
+      Action: ["iam:DeleteRolePermissionsBoundary"],
+      Resource: [ownRoles],
+    },
+  );
   statements.push({
     // the stack's dashboard is named exactly after the prefix (infra/dashboard.ts)
     Sid: "Dashboard",
@@ -567,4 +620,123 @@ export function deployPolicy(access: DeployAccess): Document {
     );
   }
   return document(statements.filter((s) => (s.Resource as string[]).length > 0));
+}
+
+/** What the boundary may allow: the resources of the stacks whose roles carry it. */
+export interface BoundaryAccess {
+  partition: string;
+  region: string;
+  account: string;
+  /** The stack's own prefix and, when the pipeline deploys another stack, that one's. */
+  prefixes: string[];
+  /** Buckets named in the stack config (used, not created). */
+  configuredBuckets: string[];
+  /** The event bus the function publishes to, when EventBridge is on. */
+  eventBusArn?: string;
+  /** The release pipeline's connection. */
+  connectionArn: string;
+}
+
+/**
+ * The permissions boundary of every role the stack creates but the deploy
+ * role: the actions those roles' own policies use, on the resources the
+ * deploy role may create (the stacks' prefixes, the configured buckets), and
+ * no IAM action at all. A role the deploy role writes can so never do more
+ * than this, whatever policy it is given.
+ */
+export function roleBoundaryPolicy(access: BoundaryAccess): Document {
+  const { partition: p, region: r, account: a, prefixes } = access;
+  const each = (arn: (prefix: string) => string): string[] => prefixes.map(arn);
+  const buckets = [
+    ...each((prefix) => `arn:${p}:s3:::${prefix}-*`),
+    ...access.configuredBuckets.map((bucket) => `arn:${p}:s3:::${bucket}`),
+  ];
+  const named = (service: string, resource: (prefix: string) => string): string[] =>
+    each((prefix) => `arn:${p}:${service}:${r}:${a}:${resource(prefix)}`);
+  const statements: Statement[] = [
+    {
+      // the function's reads, results and annotations; Batch Operations'
+      // manifests and reports; S3 Metadata's annotation reads; build artifacts
+      Sid: "Objects",
+      Effect: "Allow",
+      Action: [
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:PutObjectAnnotation",
+        "s3:PutObjectVersionAnnotation",
+        "s3:GetObjectAnnotation",
+        "s3:GetObjectVersionAnnotation",
+        "s3:ListObjectAnnotations",
+        "s3:ListObjectVersionAnnotations",
+      ],
+      Resource: buckets.map((bucket) => `${bucket}/*`),
+    },
+    {
+      Sid: "Buckets",
+      Effect: "Allow",
+      Action: [
+        "s3:ListBucket",
+        "s3:ListBucketVersions",
+        "s3:GetBucketLocation",
+        "s3:GetBucketAcl",
+        "s3:GetBucketVersioning",
+      ],
+      Resource: buckets,
+    },
+    {
+      Sid: "ConsumeQueue",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      Resource: named("sqs", (prefix) => `${prefix}-*`),
+    },
+    {
+      Sid: "WriteLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: named("logs", (prefix) => `log-group:${prefix}-*`),
+    },
+    {
+      Sid: "InvokeFunction",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: named("lambda", (prefix) => `function:${prefix}-*`),
+    },
+    ecrLogin,
+    {
+      Sid: "PushImage",
+      Effect: "Allow",
+      Action: ECR_PUSH,
+      Resource: named("ecr", (prefix) => `repository/${prefix}-*`),
+    },
+    {
+      Sid: "Notify",
+      Effect: "Allow",
+      Action: ["sns:Publish"],
+      Resource: named("sns", (prefix) => `${prefix}-*`),
+    },
+    {
+      Sid: "RunProjects",
+      Effect: "Allow",
+      Action: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+      Resource: named("codebuild", (prefix) => `project/${prefix}-*`),
+    },
+    {
+      Sid: "StartPipeline",
+      Effect: "Allow",
+      Action: ["codepipeline:StartPipelineExecution"],
+      Resource: named("codepipeline", (prefix) => `${prefix}-*`),
+    },
+    {
+      Sid: "UseConnection",
+      ...connectionGrant(access.connectionArn, [
+        "GetConnection",
+        "GetConnectionToken",
+        "UseConnection",
+      ]),
+    },
+  ];
+  if (access.eventBusArn !== undefined) statements.push(publishResults(access.eventBusArn));
+  return document(statements);
 }

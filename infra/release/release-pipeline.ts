@@ -5,17 +5,20 @@
 // goes to an SNS topic.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "../bounded-role";
 import { SecureBucket } from "../bucket";
 import { resourcePrefix, type ReleasePipelineSettings, type Settings } from "../config";
 import { BuildProject } from "./build-project";
 import {
   buildPolicy,
   deployPolicy,
+  eventBusArn,
   pipelinePolicy,
   s3Backend,
   versionCheckPolicy,
   type Scope,
 } from "./policies";
+import type { RoleBoundary } from "./role-boundary";
 import { RunNotifications } from "./run-notifications";
 import { VersionSchedule } from "./version-schedule";
 import { serviceTrust } from "../service-trust";
@@ -66,12 +69,14 @@ export function deployedStack(
   return `${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`;
 }
 
-export interface ReleasePipelineArgs {
+export interface ReleasePipelineArgs extends BoundedRoleArgs {
   settings: Settings;
   release: ReleasePipelineSettings;
   /** The stack that owns the pipeline; the deploy stage updates it unless config names another. */
   stack: string;
   repository: aws.ecr.Repository;
+  /** The boundary the deploy role requires on every role it writes. */
+  boundary: RoleBoundary;
 }
 
 export class ReleasePipeline extends pulumi.ComponentResource {
@@ -146,6 +151,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       {
         buildspec: BUILDSPECS.build,
         trust: buildTrust,
+        permissionsBoundary: args.permissionsBoundary,
         privileged: true,
         timeoutInMinutes: 60,
         logRetentionDays: settings.logRetentionDays,
@@ -180,6 +186,8 @@ export class ReleasePipeline extends pulumi.ComponentResource {
     const configuredBuckets = [settings.uploadBucketName, settings.resultsBucketName].filter(
       (bucket) => bucket !== "",
     );
+    // the one role without the boundary: the role that requires it of the
+    // others, and may not write its own policies (deployPolicy)
     this.deploy = new BuildProject(
       `${name}-deploy`,
       {
@@ -190,16 +198,22 @@ export class ReleasePipeline extends pulumi.ComponentResource {
         timeoutInMinutes: 60,
         logRetentionDays: settings.logRetentionDays,
         source: { type: "CODEPIPELINE" },
-        environment: { ...pipelineEnvironment, PULUMI_BACKEND_URL: release.backendUrl },
+        environment: {
+          ...pipelineEnvironment,
+          PULUMI_BACKEND_URL: release.backendUrl,
+          // the deployed stack's roles carry it (roleBoundaryArn)
+          ROLE_BOUNDARY_ARN: args.boundary.policy.arn,
+        },
         secrets,
         policy: (logGroupArn, roleArn) =>
           pulumi
-            .all([logGroupArn, roleArn, this.artifacts.arn, scope])
-            .apply(([log, role, bucket, where]) =>
+            .all([logGroupArn, roleArn, this.artifacts.arn, scope, args.boundary.policy.arn])
+            .apply(([log, role, bucket, where, boundaryArn]) =>
               json(
                 deployPolicy({
                   ...where,
                   roleArn: role,
+                  boundaryArn,
                   logGroupArn: log,
                   artifactBucketArn: bucket,
                   secrets: Object.values(secrets),
@@ -207,7 +221,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
                   configuredBuckets,
                   existingUploadBucket: settings.uploadBucketName !== "",
                   eventBusArn: settings.enableEventBridge
-                    ? `arn:${where.partition}:events:${where.region}:${where.account}:event-bus/${settings.eventBusName}`
+                    ? eventBusArn(where, settings.eventBusName)
                     : undefined,
                   connectionArn: release.connectionArn,
                 }),
@@ -221,6 +235,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       `${name}-pipeline`,
       {
         assumeRolePolicy: trust("codepipeline", (arn) => `${arn}:${ownPrefix}-*`),
+        permissionsBoundary: args.permissionsBoundary,
       },
       child,
     );
@@ -363,6 +378,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
       {
         buildspec: BUILDSPECS.versionCheck,
         trust: buildTrust,
+        permissionsBoundary: args.permissionsBoundary,
         privileged: false,
         timeoutInMinutes: 20,
         logRetentionDays: settings.logRetentionDays,
@@ -405,6 +421,7 @@ export class ReleasePipeline extends pulumi.ComponentResource {
           `${arn}:schedule-group/default`,
           `${arn}:schedule/default/${ownPrefix}-*`,
         ]),
+        permissionsBoundary: args.permissionsBoundary,
       },
       child,
     );

@@ -2,12 +2,13 @@
 // role may start that one project and nothing else.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { BoundedRoleArgs } from "../bounded-role";
 import { schedulerPolicy } from "./policies";
 
 /** Scheduler's universal target for CodeBuild StartBuild. */
 export const START_BUILD_TARGET = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild";
 
-export interface VersionScheduleArgs {
+export interface VersionScheduleArgs extends BoundedRoleArgs {
   expression: string;
   projectName: pulumi.Input<string>;
   projectArn: pulumi.Input<string>;
@@ -25,9 +26,7 @@ export class VersionSchedule extends pulumi.ComponentResource {
 
     this.role = new aws.iam.Role(
       name,
-      {
-        assumeRolePolicy: args.trust,
-      },
+      { assumeRolePolicy: args.trust, permissionsBoundary: args.permissionsBoundary },
       child,
     );
     const policy = new aws.iam.RolePolicy(

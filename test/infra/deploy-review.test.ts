@@ -3,10 +3,14 @@
 // or a buildspec, against what AWS documents (pages named beside each).
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
   ACCOUNT,
+  failureOf,
   MOCK_ORGANIZATION,
   recorded,
   REGION,
@@ -15,12 +19,26 @@ import {
   type Recorded,
 } from "./mocks";
 import { devStackSettings, releaseConfig, RELEASE_CONNECTION, ROOT } from "./stack-config";
-import { MAX_STACK_NAME, PROJECT, type LogLevel } from "../../infra/config";
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  MAX_STACK_NAME,
+  PROJECT,
+  type LogLevel,
+} from "../../infra/config";
 import { IMAGE_TAG, TESTED_TAG_PREFIX } from "../../infra/image";
 import { functionLogging } from "../../infra/pipeline";
-import { RESOURCE_STAR_ONLY } from "../../infra/release/policies";
+import { BOUNDED_ROLE_ACTIONS, RESOURCE_STAR_ONLY } from "../../infra/release/policies";
 import { BUILDSPECS } from "../../infra/release/release-pipeline";
+import { RoleBoundary, stackBoundary } from "../../infra/release/role-boundary";
 import { deployStack } from "../../infra/stack";
+import {
+  lockedSdkVersion,
+  pinProblem,
+  PULUMI_CLI_PIN,
+  readPulumiCliPin,
+  REFRESH_COMMAND,
+} from "../../commands/versions/pulumi-cli";
 import { loadBuildspec } from "../../scripts/release/buildspec";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -97,7 +115,9 @@ describe("deploy review: the stack on a real account", () => {
 
   it("never lets the deploy role rewrite its own permissions", () => {
     const self = one(stack, ROLE, "-release-deploy").state.arn as string;
-    const denied = deployPolicy.filter((s) => s.Effect === "Deny");
+    const denied = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Resource).includes(self),
+    );
     expect(denied).to.have.length(1);
     expect(denied[0]!.Resource).to.deep.equal([self]);
     for (const action of [
@@ -177,6 +197,196 @@ describe("deploy review: the stack on a real account", () => {
     const pushes = build.commands.filter((c) => /\bdocker push\b/.test(c.command));
     expect(pushes).to.have.length(1);
     expect(pushes[0]!.command).to.include(`:${TESTED_TAG_PREFIX}`);
+  });
+});
+
+describe("deploy review: the boundary of the roles the deploy role writes", () => {
+  const POLICY = "aws:iam/policy:Policy";
+  let stack: Recorded[];
+  let boundaryArn: string;
+  let deployPolicy: Statement[];
+  before(async () => {
+    // every role the stack can have: annotations bring S3 Metadata's role,
+    // EventBridge the function's PutEvents
+    stack = await deploy("bounded", {
+      releasePipeline: releaseConfig({ manualApproval: true }),
+      resultDestination: "both",
+      enableEventBridge: "true",
+    });
+    boundaryArn = one(stack, POLICY, "-role-boundary").state.arn as string;
+    deployPolicy = statements(one(stack, ROLE_POLICY, "-release-deploy").inputs.policy);
+  });
+  const roles = (resources: Recorded[]) => resources.filter((r) => r.type === ROLE);
+  const bounded = () => roles(stack).filter((r) => !r.name.endsWith("-release-deploy"));
+  const allowed = (policy: Statement[]) => policy.filter((s) => s.Effect === "Allow");
+
+  it("gives every role the stack creates the boundary, but the deploy role", () => {
+    // every aws:iam/role:Role of the stack, so a role added without it fails here
+    expect(bounded().length).to.be.at.least(7);
+    for (const role of bounded()) {
+      expect(role.inputs.permissionsBoundary, role.name).to.equal(boundaryArn);
+    }
+    expect(one(stack, ROLE, "-release-deploy").inputs).not.to.have.property("permissionsBoundary");
+  });
+
+  it("gives every role the configured boundary in a stack without a pipeline, and none unless configured", async () => {
+    const configured = `arn:aws:iam::${ACCOUNT}:policy/s3-exiftool-owner-role-boundary-a1b2c3d`;
+    const deployed = roles(await deploy("deployed", { roleBoundaryArn: configured }));
+    expect(deployed.length).to.be.at.least(2);
+    for (const role of deployed)
+      expect(role.inputs.permissionsBoundary, role.name).to.equal(configured);
+    for (const role of roles(await deploy("plain", {})))
+      expect(role.inputs, role.name).not.to.have.property("permissionsBoundary");
+  });
+
+  it("lets the deploy role write a role's permissions only on a role that carries the boundary", () => {
+    const writes = [
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+    ];
+    const writing = allowed(deployPolicy).filter((s) =>
+      list<string>(s.Action).some((action) => writes.includes(action)),
+    );
+    expect(writing.flatMap((s) => list<string>(s.Action))).to.include.members([
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+    ]);
+    for (const statement of writing) {
+      expect(statement.Condition, statement.Sid).to.deep.equal({
+        StringEquals: { "iam:PermissionsBoundary": boundaryArn },
+      });
+    }
+    // the IAM actions it holds, all of them: none on a managed policy, none
+    // that takes a boundary off
+    expect(
+      allowed(deployPolicy)
+        .flatMap((s) => list<string>(s.Action))
+        .filter((action) => action.startsWith("iam:"))
+        .sort(),
+    ).to.deep.equal(
+      [
+        ...BOUNDED_ROLE_ACTIONS,
+        "iam:DeleteRole",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:ListRolePolicies",
+        "iam:PassRole",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+      ].sort(),
+    );
+    const kept = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Action).includes("iam:DeleteRolePermissionsBoundary"),
+    );
+    expect(kept.flatMap((s) => list(s.Resource))).to.include(
+      `arn:aws:iam::${ACCOUNT}:role/s3-exiftool-bounded-*`,
+    );
+  });
+
+  it("never lets the deploy role change or delete the boundary", () => {
+    const denied = deployPolicy.filter(
+      (s) => s.Effect === "Deny" && list(s.Resource).includes(boundaryArn),
+    );
+    expect(denied.flatMap((s) => list(s.Action))).to.include.members([
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:DeletePolicy",
+    ]);
+    for (const statement of allowed(deployPolicy)) {
+      for (const resource of list<string>(statement.Resource))
+        expect(resource, statement.Sid).not.to.match(/:policy\//);
+    }
+  });
+
+  it("bounds the roles to exactly the actions their own policies use, on the stack's resources, none of IAM", () => {
+    const boundary = allowed(statements(one(stack, POLICY, "-role-boundary").inputs.policy));
+    const granted = boundary.flatMap((s) => list<string>(s.Action));
+    for (const action of granted) {
+      expect(action).not.to.match(/^iam:|\*/);
+    }
+    for (const statement of boundary.filter((s) => list(s.Resource).includes("*"))) {
+      for (const action of list<string>(statement.Action))
+        expect(RESOURCE_STAR_ONLY).to.have.property(action);
+    }
+    // IAM's wildcards in a resource: * any characters, ? one
+    const matches = (pattern: string, resource: string): boolean =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+      ).test(resource);
+    const used = new Set<string>();
+    for (const role of bounded()) {
+      const policy = allowed(statements(one(stack, ROLE_POLICY, role.name).inputs.policy));
+      for (const statement of policy) {
+        for (const action of list<string>(statement.Action)) {
+          used.add(action);
+          for (const resource of list<string>(statement.Resource)) {
+            const covered = boundary.some(
+              (b) =>
+                list(b.Action).includes(action) &&
+                list<string>(b.Resource).some((pattern) => matches(pattern, resource)),
+            );
+            expect(covered, `${role.name}: ${action} on ${resource}`).to.equal(true);
+          }
+        }
+      }
+    }
+    expect([...new Set(granted)].sort()).to.deep.equal([...used].sort());
+  });
+
+  it("covers the deployed stack's resources when the pipeline deploys another stack", async () => {
+    const owner = await deploy("owner", { releasePipeline: releaseConfig({ stack: "target" }) });
+    const boundary = statements(one(owner, POLICY, "-role-boundary").inputs.policy);
+    const queues = boundary.find((s) => s.Sid === "ConsumeQueue")!.Resource;
+    expect(queues).to.deep.equal([
+      `arn:aws:sqs:${REGION}:${ACCOUNT}:s3-exiftool-owner-*`,
+      `arn:aws:sqs:${REGION}:${ACCOUNT}:s3-exiftool-target-*`,
+    ]);
+  });
+
+  it("hands the boundary to the stack the deploy stage updates", async () => {
+    const variables = one(stack, "aws:codebuild/project:Project", "-release-deploy").inputs
+      .environment.environmentVariables as { name: string; value: string }[];
+    expect(variables.find((v) => v.name === "ROLE_BOUNDARY_ARN")!.value).to.equal(boundaryArn);
+    const build = loadBuildspec(path.join(ROOT, BUILDSPECS.deploy)).commands;
+    const up = build.filter((c) => /^pulumi up /.test(c.command));
+    expect(up).to.have.length(1);
+    expect(up[0]!.command).to.include(`--config "${PROJECT}:roleBoundaryArn=$ROLE_BOUNDARY_ARN"`);
+    // and names it for a stack set up by hand
+    const outputs = deployStack(settings({ releasePipeline: releaseConfig() }), "outputs");
+    expect(await valueOf(outputs.releaseRoleBoundaryArn!)).to.match(
+      /^arn:aws:iam::\d{12}:policy\/s3-exiftool-outputs-role-boundary-/,
+    );
+    // the key is the project's, checked like the others
+    expect(CONFIG_KEYS).to.include("roleBoundaryArn");
+    expect(() =>
+      settings({ roleBoundaryArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+    ).to.throw(ConfigError, /s3-exiftool:roleBoundaryArn: must be a customer managed policy ARN/);
+  });
+
+  it("refuses a configured boundary other than the one its own pipeline requires", async () => {
+    const own = new RoleBoundary("s3-exiftool-mismatch-role-boundary", {
+      settings: settings({}),
+      release: settings({ releasePipeline: releaseConfig() }).releasePipeline!,
+      stack: "mismatch",
+    });
+    const other = `arn:aws:iam::${ACCOUNT}:policy/someone-elses`;
+    const error = await failureOf(pulumi.output(stackBoundary(other, own)!));
+    expect(error.message).to.match(
+      /s3-exiftool:roleBoundaryArn is .*someone-elses, but this stack's release pipeline bounds its roles with/,
+    );
+    expect(await valueOf(stackBoundary("", own)!)).to.equal(await valueOf(own.policy.arn));
   });
 });
 
@@ -260,16 +470,102 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
     expect(image.inputs.platform).to.equal("linux/arm64");
   });
 
-  it("installs a pinned Pulumi CLI whose SHA-256 is checked before it runs, never a piped script", () => {
-    const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
+  const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
+  const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
+
+  it("installs the Pulumi CLI from the committed pin, never a piped script or a downloaded checksum", () => {
     const text = install.join("\n");
     expect(text).not.to.match(/\|\s*(sh|bash)\b/);
     expect(text).not.to.include("get.pulumi.com");
-    const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
-    expect(cli).to.include('require("@pulumi/pulumi/package.json").version');
-    // the check comes before the extraction, and a failed check stops the step
-    expect(cli).to.include("set -euo pipefail");
-    expect(cli.indexOf("sha256sum -c")).to.be.greaterThan(0);
+    expect(text).not.to.include("checksums");
+    expect(cli).to.include(`require("./${PULUMI_CLI_PIN}").linuxArm64Sha256`);
+    expect(cli).to.include('echo "$sha256  $tarball" | sha256sum -c -');
     expect(cli.indexOf("sha256sum -c")).to.be.lessThan(cli.indexOf("tar -xzf"));
+  });
+
+  describe("the install step, run by bash on a stand-in release", () => {
+    let work: string;
+    let tarball: string;
+    let tarballSha256: string;
+    const version = "3.999.0";
+    before(() => {
+      work = mkdtempSync(path.join(tmpdir(), "pulumi-cli-"));
+      const release = path.join(work, "release-asset", "pulumi");
+      mkdirSync(release, { recursive: true });
+      writeFileSync(path.join(release, "pulumi"), `#!/bin/sh\necho v${version}\n`, { mode: 0o755 });
+      tarball = path.join(work, "asset.tar.gz");
+      execFileSync("tar", ["-czf", tarball, "-C", path.dirname(release), "pulumi"]);
+      tarballSha256 = createHash("sha256").update(readFileSync(tarball)).digest("hex");
+      // curl as the step calls it (-fsSLo FILE URL): the stand-in asset, and a log of the URL
+      mkdirSync(path.join(work, "bin"));
+      writeFileSync(
+        path.join(work, "bin", "curl"),
+        `#!/bin/sh\necho "$3" >> "${work}/curl.log"\ncp "${tarball}" "$2"\n`,
+        { mode: 0o755 },
+      );
+    });
+    after(() => rmSync(work, { recursive: true, force: true }));
+
+    /** The step in a fresh checkout holding `pin`, with @pulumi/pulumi at `sdk`. */
+    const runStep = (pin: { version: string; linuxArm64Sha256: string }, sdk = pin.version) => {
+      const checkout = mkdtempSync(path.join(work, "checkout-"));
+      mkdirSync(path.join(checkout, "release"));
+      writeFileSync(path.join(checkout, PULUMI_CLI_PIN), JSON.stringify(pin));
+      const sdkDir = path.join(checkout, "node_modules", "@pulumi", "pulumi");
+      mkdirSync(sdkDir, { recursive: true });
+      writeFileSync(path.join(sdkDir, "package.json"), JSON.stringify({ version: sdk }));
+      const installDir = path.join(checkout, "installed");
+      mkdirSync(installDir);
+      // the one change: unpack into the checkout, not /usr/local/bin
+      expect(cli.split("/usr/local/bin")).to.have.length(2);
+      const result = spawnSync("bash", ["-c", cli.replace("/usr/local/bin", installDir)], {
+        cwd: checkout,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${installDir}:${work}/bin:${process.env.PATH}` },
+      });
+      const log = path.join(work, "curl.log");
+      const fetched = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
+      rmSync(log, { force: true });
+      return { ...result, fetched, installed: existsSync(path.join(installDir, "pulumi")) };
+    };
+
+    it("unpacks and runs the release whose SHA-256 the pin holds", () => {
+      const run = runStep({ version, linuxArm64Sha256: tarballSha256 });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.fetched).to.deep.equal([
+        `https://github.com/pulumi/pulumi/releases/download/v${version}/pulumi-v${version}-linux-arm64.tar.gz`,
+      ]);
+      expect(run.installed).to.equal(true);
+      expect(run.stdout).to.include(`v${version}`);
+    });
+
+    it("stops before unpacking a download whose SHA-256 is not the pinned one", () => {
+      const run = runStep({ version, linuxArm64Sha256: "0".repeat(64) });
+      expect(run.status).not.to.equal(0);
+      expect(run.stdout + run.stderr).to.include("FAILED");
+      expect(run.installed).to.equal(false);
+    });
+
+    it("downloads nothing without a recorded SHA-256, or for another SDK version, and says what to run", () => {
+      for (const run of [
+        runStep({ version, linuxArm64Sha256: "" }),
+        runStep({ version, linuxArm64Sha256: tarballSha256 }, "3.1000.0"),
+      ]) {
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.include(REFRESH_COMMAND);
+        expect(run.fetched).to.deep.equal([]);
+        expect(run.installed).to.equal(false);
+      }
+    });
+  });
+
+  it("pins the Pulumi CLI at the @pulumi/pulumi version package-lock.json installs", () => {
+    const pin = readPulumiCliPin(ROOT);
+    const sdk = lockedSdkVersion(ROOT);
+    // a bump of @pulumi/pulumi alone fails here, with the command that fixes it
+    expect(pin.version, pinProblem(pin, sdk)).to.equal(sdk);
+    expect(pinProblem({ ...pin, version: "3.1.0" }, sdk)).to.equal(
+      `${PULUMI_CLI_PIN} pins the Pulumi CLI 3.1.0, but package-lock.json has @pulumi/pulumi ${sdk}: run \`${REFRESH_COMMAND}\` and commit the file`,
+    );
   });
 });

@@ -74,6 +74,8 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>) {
       };
     case "aws:iam/role:Role":
       return { id, state: { name: id, arn: `arn:aws:iam::${ACCOUNT}:role/${id}` } };
+    case "aws:iam/policy:Policy":
+      return { id, state: { name: id, arn: `arn:aws:iam::${ACCOUNT}:policy/${id}` } };
     case "aws:sns/topic:Topic":
       return { id, state: { name: id, arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${id}` } };
     case "aws:codebuild/project:Project":

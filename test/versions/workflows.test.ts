@@ -77,10 +77,13 @@ describe("GitHub workflows", () => {
     expect(workflow.on).to.have.property("workflow_dispatch");
     const runs = steps(workflow).map((step) => step.run ?? "");
     const write = runs.findIndex((run) => /npm run (--silent )?versions -- --write/.test(run));
+    const cli = runs.findIndex((run) => run.includes("versions -- --pulumi-cli --write"));
     const test = runs.findIndex((run) => /^npm test$/m.test(run));
     const pr = runs.findIndex((run) => run.includes("gh pr create"));
     expect(write).to.be.greaterThan(-1);
-    expect(test).to.be.greaterThan(write);
+    // the deploy stage's CLI pin goes into the same pull request, tested
+    expect(cli).to.be.greaterThan(write);
+    expect(test).to.be.greaterThan(cli);
     expect(pr).to.be.greaterThan(test);
     expect(workflow.jobs["bump"]!.permissions).to.deep.equal({
       contents: "write",
