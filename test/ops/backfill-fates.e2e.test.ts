@@ -1,0 +1,164 @@
+// Local backfill follows its own objects' fates on the running pipeline:
+// it finishes once they are stored or dead-lettered whatever else the queue
+// holds, says how many were stored, failed and still wait, exits 1 when one
+// failed, and refuses a pipeline that runs another stack.
+import { rmSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { expect } from "chai";
+import { main } from "../../commands/backfill/cli";
+import type { Pipeline } from "../../local/pipeline";
+import { corpusFiles, ROOT, startTestPipeline, waitFor } from "../local/support";
+
+async function queueCounts(pipeline: Pipeline, url: string): Promise<number> {
+  const { Attributes = {} } = await pipeline.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible)
+  );
+}
+
+/** Puts each file under `folder/` straight into the emulator: no notification, only a backfill extracts them. */
+async function putUnnotified(
+  pipeline: Pipeline,
+  folder: string,
+  files: string[],
+): Promise<string[]> {
+  const keys = files.map((file) => `${folder}/${path.basename(file)}`);
+  for (const [i, file] of files.entries()) {
+    await pipeline.direct.send(
+      new PutObjectCommand({
+        Bucket: pipeline.topology.uploadBucket,
+        Key: keys[i],
+        Body: readFileSync(file),
+      }),
+    );
+  }
+  return keys;
+}
+
+function runBackfill(pipeline: Pipeline, printed: string[], ...argv: string[]): Promise<number> {
+  return main(["--endpoint", pipeline.endpoint, "--poll", "0.1", ...argv], {
+    print: (line) => printed.push(line),
+    progress: { write: (text) => printed.push(text.trimEnd()) },
+    error: (line) => printed.push(line),
+  });
+}
+
+describe("local backfill: its own objects' fates", function () {
+  this.timeout(60_000);
+
+  describe("with unrelated messages failing again and again in the queue", () => {
+    let pipeline: Pipeline;
+    // retried for as long as the test runs: they never leave the queue
+    before(async () => {
+      pipeline = await startTestPipeline({ maxReceiveCount: 1000 });
+    });
+    after(() => pipeline.stop());
+
+    it("finishes as soon as its objects are stored, and leaves the others waiting", async () => {
+      const receives: string[] = [];
+      pipeline.onBatch((report) => {
+        for (const record of report.records) receives.push(record.body);
+      });
+      const poison = "other/poison.txt";
+      pipeline.proxy.fault = (request) =>
+        request.method === "GET" && request.key === poison
+          ? { status: 503, code: "ServiceUnavailable" }
+          : undefined;
+      await pipeline.s3.send(
+        new PutObjectCommand({ Bucket: pipeline.topology.uploadBucket, Key: poison, Body: "x" }),
+      );
+      await pipeline.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: pipeline.topology.queueUrl,
+          MessageBody: "not an event",
+        }),
+      );
+      await waitFor("both unrelated messages failed once", () =>
+        receives.includes("not an event") && receives.some((body) => body.includes(poison))
+          ? true
+          : undefined,
+      );
+
+      const keys = await putUnnotified(pipeline, "mine", corpusFiles(2));
+      const printed: string[] = [];
+      const code = await runBackfill(pipeline, printed, "--missing", "--prefix", "mine/");
+      expect(code).to.equal(0, printed.join("\n"));
+      expect(printed).to.include("2 objects: 2 stored, 0 failed, 0 waiting");
+      expect(printed.at(-1)).to.equal("2 objects: 2 stored, 0 failed, 0 waiting");
+      for (const key of keys) {
+        expect(receives.some((body) => body.includes(JSON.stringify(key)))).to.equal(true, key);
+      }
+      // the unrelated two are still there, retried, neither stored nor dead-lettered
+      expect(await queueCounts(pipeline, pipeline.topology.queueUrl)).to.equal(2);
+      expect(await queueCounts(pipeline, pipeline.topology.deadLetterQueueUrl)).to.equal(0);
+    });
+  });
+
+  describe("when one of its objects fails every time", () => {
+    let pipeline: Pipeline;
+    before(async () => {
+      pipeline = await startTestPipeline({ maxReceiveCount: 2 });
+    });
+    after(() => pipeline.stop());
+
+    it("counts it failed once it is in the dead-letter queue, and exits 1", async () => {
+      const [, failing] = await putUnnotified(pipeline, "mine", corpusFiles(2));
+      pipeline.proxy.fault = (request) =>
+        request.method === "GET" && request.key === failing
+          ? { status: 503, code: "ServiceUnavailable" }
+          : undefined;
+      const printed: string[] = [];
+      expect(await runBackfill(pipeline, printed, "--missing")).to.equal(1, printed.join("\n"));
+      expect(printed.at(-1)).to.equal(
+        `2 objects: 1 stored, 1 failed, 0 waiting ` +
+          `(their messages are in ${pipeline.topology.deadLetterQueueUrl}: npm run redrive)`,
+      );
+      expect(await queueCounts(pipeline, pipeline.topology.deadLetterQueueUrl)).to.equal(1);
+    });
+  });
+
+  describe("against a pipeline of another stack", () => {
+    const stack = `test-backfill-${process.pid}`;
+    const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    let pipeline: Pipeline;
+    before(async () => {
+      const dev = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+      const edited = dev.replace(
+        /^ {2}s3-exiftool:filterPrefix: ""$/m,
+        "  s3-exiftool:filterPrefix: incoming/",
+      );
+      expect(edited).to.not.equal(dev);
+      writeFileSync(stackFile, edited);
+      pipeline = await startTestPipeline({}, {}, stack);
+    });
+    after(async () => {
+      await pipeline.stop();
+      rmSync(stackFile, { force: true });
+    });
+
+    it("refuses a --stack the pipeline does not run, naming both: exit 2, nothing sent", async () => {
+      const printed: string[] = [];
+      expect(await runBackfill(pipeline, printed, "--all")).to.equal(2);
+      expect(printed[0]!.split("\n")[0]).to.equal(
+        `npm run backfill: --stack dev, but the pipeline at ${pipeline.endpoint} runs stack ${stack}: ` +
+          `pass --stack ${stack}, or restart npm start with --stack dev`,
+      );
+      expect(await queueCounts(pipeline, pipeline.topology.queueUrl)).to.equal(0);
+    });
+
+    it('--prefix "" lists under the stack\'s filterPrefix, and says so', async () => {
+      const printed: string[] = [];
+      const code = await runBackfill(pipeline, printed, "--stack", stack, "--all", "--prefix", "");
+      expect(code).to.equal(0, printed.join("\n"));
+      expect(printed[0]).to.equal("selecting --all objects under s3://uploads/incoming/");
+    });
+  });
+});
