@@ -13,6 +13,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { backfillPrefix } from "../../infra/backfill-contract";
 import { uploadObject } from "../../local/upload";
 import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress";
+import { plural } from "../plural";
 import { createJob, createJobInput, followJob } from "./batch-job";
 import { ManifestFile } from "./manifest";
 import { unquote } from "./staleness";
@@ -99,8 +100,6 @@ async function followBatchJob(
   line.end();
   return job;
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 function describeFates(fates: FateCounts): string {
   return `${fates.stored} stored, ${fates.failed} failed, ${fates.waiting} waiting`;

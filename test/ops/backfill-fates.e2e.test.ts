@@ -154,11 +154,16 @@ describe("local backfill: its own objects' fates", function () {
       expect(await queueCounts(pipeline, pipeline.topology.queueUrl)).to.equal(0);
     });
 
-    it('--prefix "" lists under the stack\'s filterPrefix, and says so', async () => {
+    it('--prefix "" lists under the stack\'s filterPrefix and says so; one object is "1 object"', async () => {
+      await putUnnotified(pipeline, "incoming", corpusFiles(1));
+      await putUnnotified(pipeline, "elsewhere", corpusFiles(1));
       const printed: string[] = [];
       const code = await runBackfill(pipeline, printed, "--stack", stack, "--all", "--prefix", "");
       expect(code).to.equal(0, printed.join("\n"));
       expect(printed[0]).to.equal("selecting --all objects under s3://uploads/incoming/");
+      expect(printed).to.include("1 listed, 1 selected");
+      expect(printed).to.include(`sent 1 message to ${pipeline.topology.queueUrl}`);
+      expect(printed.at(-1)).to.equal("1 object: 1 stored, 0 failed, 0 waiting");
     });
   });
 });
