@@ -51,9 +51,11 @@ async function queuesOf(values: Values, io: CliIo): Promise<Queues> {
     const { localStack } = await import("../ops/local-stack");
     const local = localStack(endpoint, values.stack ?? "dev");
     try {
+      const queueUrl = await local.queueUrl(local.local.queueName);
+      await local.checkServerStack(queueUrl);
       return {
         sqs: local.sqs,
-        queueUrl: await local.queueUrl(local.local.queueName),
+        queueUrl,
         deadLetterQueueUrl: await local.queueUrl(local.local.deadLetterQueueName),
         destroy: () => local.destroy(),
       };

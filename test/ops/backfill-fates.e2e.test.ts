@@ -1,13 +1,14 @@
 // Local backfill follows its own objects' fates on the running pipeline:
 // it finishes once they are stored or dead-lettered whatever else the queue
 // holds, says how many were stored, failed and still wait, exits 1 when one
-// failed, and refuses a pipeline that runs another stack.
+// failed, and refuses a pipeline that runs another stack (as redrive does).
 import { rmSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { main } from "../../commands/backfill/cli";
+import { main as redrive } from "../../commands/redrive/cli";
 import type { Pipeline } from "../../local/pipeline";
 import { corpusFiles, ROOT, startTestPipeline, waitFor } from "../local/support";
 
@@ -152,6 +153,20 @@ describe("local backfill: its own objects' fates", function () {
           `pass --stack ${stack}, or restart npm start with --stack dev`,
       );
       expect(await queueCounts(pipeline, pipeline.topology.queueUrl)).to.equal(0);
+    });
+
+    it("redrive refuses it too, before it moves anything", async () => {
+      const printed: string[] = [];
+      const code = await redrive(["--endpoint", pipeline.endpoint], {
+        print: (line) => printed.push(line),
+        progress: { write: (text) => printed.push(text) },
+        error: (line) => printed.push(line),
+      });
+      expect(code).to.equal(2);
+      expect(printed[0]!.split("\n")[0]).to.equal(
+        `npm run redrive: --stack dev, but the pipeline at ${pipeline.endpoint} runs stack ${stack}: ` +
+          `pass --stack ${stack}, or restart npm start with --stack dev`,
+      );
     });
 
     it('--prefix "" lists under the stack\'s filterPrefix and says so; one object is "1 object"', async () => {
