@@ -11,6 +11,7 @@ import { main } from "../../commands/backfill/cli";
 import { main as redrive } from "../../commands/redrive/cli";
 import type { Pipeline } from "../../local/pipeline";
 import { corpusFiles, ROOT, startTestPipeline, waitFor } from "../local/support";
+import { collect, putUnnotified } from "./support";
 
 async function queueCounts(pipeline: Pipeline, url: string): Promise<number> {
   const { Attributes = {} } = await pipeline.sqs.send(
@@ -25,31 +26,8 @@ async function queueCounts(pipeline: Pipeline, url: string): Promise<number> {
   );
 }
 
-/** Puts each file under `folder/` straight into the emulator: no notification, only a backfill extracts them. */
-async function putUnnotified(
-  pipeline: Pipeline,
-  folder: string,
-  files: string[],
-): Promise<string[]> {
-  const keys = files.map((file) => `${folder}/${path.basename(file)}`);
-  for (const [i, file] of files.entries()) {
-    await pipeline.direct.send(
-      new PutObjectCommand({
-        Bucket: pipeline.topology.uploadBucket,
-        Key: keys[i],
-        Body: readFileSync(file),
-      }),
-    );
-  }
-  return keys;
-}
-
 function runBackfill(pipeline: Pipeline, printed: string[], ...argv: string[]): Promise<number> {
-  return main(["--endpoint", pipeline.endpoint, "--poll", "0.1", ...argv], {
-    print: (line) => printed.push(line),
-    progress: { write: (text) => printed.push(text.trimEnd()) },
-    error: (line) => printed.push(line),
-  });
+  return main(["--endpoint", pipeline.endpoint, "--poll", "0.1", ...argv], collect(printed));
 }
 
 describe("local backfill: its own objects' fates", function () {
@@ -110,33 +88,38 @@ describe("local backfill: its own objects' fates", function () {
     });
     after(() => pipeline.stop());
 
-    it("counts it failed once it is in the dead-letter queue, and exits 1", async () => {
-      const [, failing] = await putUnnotified(pipeline, "mine", corpusFiles(2));
-      pipeline.proxy.fault = (request) =>
-        request.method === "GET" && request.key === failing
+    it("counts one failed once in the dead-letter queue, one gone before it was read; exits 1", async () => {
+      const [, failing, gone] = await putUnnotified(pipeline, "mine", corpusFiles(3));
+      pipeline.proxy.fault = (request) => {
+        if (request.key === gone) return { status: 404, code: "NoSuchKey" };
+        return request.method === "GET" && request.key === failing
           ? { status: 503, code: "ServiceUnavailable" }
           : undefined;
+      };
       const printed: string[] = [];
       expect(await runBackfill(pipeline, printed, "--missing")).to.equal(1, printed.join("\n"));
-      expect(printed.at(-1)).to.equal(
-        `2 objects: 1 stored, 1 failed, 0 waiting ` +
-          `(their messages are in ${pipeline.topology.deadLetterQueueUrl}: npm run redrive)`,
-      );
+      expect(printed.slice(-3).sort()).to.deep.equal([
+        "3 objects: 1 stored, 2 failed, 0 waiting (npm run redrive sends the dead-lettered back)",
+        `FAILED  ${failing}: its message is in ${pipeline.topology.deadLetterQueueUrl}`,
+        `FAILED  ${gone}: it was gone before it was read`,
+      ]);
       expect(await queueCounts(pipeline, pipeline.topology.deadLetterQueueUrl)).to.equal(1);
     });
   });
 
-  describe("against a pipeline of another stack", () => {
+  describe("against a pipeline of another stack (filterPrefix incoming/, results as annotations)", () => {
     const stack = `test-backfill-${process.pid}`;
     const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
     let pipeline: Pipeline;
     before(async () => {
       const dev = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-      const edited = dev.replace(
-        /^ {2}s3-exiftool:filterPrefix: ""$/m,
-        "  s3-exiftool:filterPrefix: incoming/",
-      );
-      expect(edited).to.not.equal(dev);
+      const edited = dev
+        .replace(/^ {2}s3-exiftool:filterPrefix: ""$/m, "  s3-exiftool:filterPrefix: incoming/")
+        .replace(
+          /^ {2}s3-exiftool:resultDestination: bucket$/m,
+          "  s3-exiftool:resultDestination: annotation",
+        );
+      expect(edited.match(/incoming\/|: annotation$/gm)).to.have.length(2);
       writeFileSync(stackFile, edited);
       pipeline = await startTestPipeline({}, {}, stack);
     });
@@ -157,11 +140,7 @@ describe("local backfill: its own objects' fates", function () {
 
     it("redrive refuses it too, before it moves anything", async () => {
       const printed: string[] = [];
-      const code = await redrive(["--endpoint", pipeline.endpoint], {
-        print: (line) => printed.push(line),
-        progress: { write: (text) => printed.push(text) },
-        error: (line) => printed.push(line),
-      });
+      const code = await redrive(["--endpoint", pipeline.endpoint], collect(printed));
       expect(code).to.equal(2);
       expect(printed[0]!.split("\n")[0]).to.equal(
         `npm run redrive: --stack dev, but the pipeline at ${pipeline.endpoint} runs stack ${stack}: ` +
@@ -169,7 +148,7 @@ describe("local backfill: its own objects' fates", function () {
       );
     });
 
-    it('--prefix "" lists under the stack\'s filterPrefix and says so; one object is "1 object"', async () => {
+    it('--prefix "" lists under the stack\'s filterPrefix and says so; one object stored as an annotation is "1 object"', async () => {
       await putUnnotified(pipeline, "incoming", corpusFiles(1));
       await putUnnotified(pipeline, "elsewhere", corpusFiles(1));
       const printed: string[] = [];
