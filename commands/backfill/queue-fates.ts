@@ -2,7 +2,7 @@
 // queue holds: stored when a result written since the announcement says
 // so; failed when their own message sits in the dead-letter queue, when
 // that result records a failure (Batch Operations counts those failed
-// too), or when the object was gone before it was read; waiting otherwise
+// too), or when the object is gone with no record written; waiting otherwise
 // (being extracted, or between retries).
 import {
   GetObjectAnnotationCommand,
@@ -38,7 +38,7 @@ export interface FailedObject {
 /** Long enough to read the whole dead-letter queue once; the messages are then made visible again. */
 const PEEK_VISIBILITY_SECONDS = 30;
 
-/** What a stored record says of its object: enough to tell a result from a recorded failure. */
+/** What a record says of its object: enough to tell a result from a recorded failure. */
 type RecordFields = Pick<ResultRecord, "status" | "failure" | "storageClass">;
 
 const httpStatus = (error: unknown): number | undefined =>
@@ -54,17 +54,16 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
   }
 }
 
-function parseRecord(text: string): RecordFields {
+/** Why the record says its object failed; undefined when it holds the object's metadata. */
+function failureIn(text: string): string | undefined {
+  let record: Partial<RecordFields> | undefined;
   try {
-    const record: unknown = JSON.parse(text);
-    if (typeof record === "object" && record !== null) return record as RecordFields;
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null) record = parsed;
   } catch {
-    // said below
+    // named below
   }
-  return { status: "failed", failure: { type: "not a result record" } } as RecordFields;
-}
-
-function failureOf(record: RecordFields): string | undefined {
+  if (record === undefined) return "its result location holds something that is not a record";
   if (record.status === "failed") {
     return `its result records a failure (${record.failure?.type ?? "no reason given"})`;
   }
@@ -145,22 +144,22 @@ export class QueueFates {
 
   private async fateOf(key: string): Promise<"stored" | "waiting" | { failed: string }> {
     const record = await this.recordSince(key);
-    if (record) {
-      const failed = failureOf(record);
+    if (record !== undefined) {
+      const failed = failureIn(record);
       return failed === undefined ? "stored" : { failed };
     }
     const object = await unlessMissing(() =>
       this.s3.send(new HeadObjectCommand({ Bucket: this.target.uploadBucket, Key: key })),
     );
-    return object ? "waiting" : { failed: "it was gone before it was read" };
+    return object ? "waiting" : { failed: "it is gone from the bucket, and no record was written" };
   }
 
   /**
-   * The object's record written since the announcement: its annotation
+   * The text of the object's record written since the announcement: its annotation
    * when the stack writes them, else (or when S3 refused the annotation)
    * its result in the results location.
    */
-  private async recordSince(key: string): Promise<RecordFields | undefined> {
+  private async recordSince(key: string): Promise<string | undefined> {
     const name = this.target.annotationName;
     if (name !== undefined) {
       const annotation = await unlessMissing(() =>
@@ -173,7 +172,7 @@ export class QueueFates {
         ),
       );
       if (annotation && this.isRecent(annotation.LastModified)) {
-        return parseRecord(await annotation.AnnotationPayload!.transformToString());
+        return annotation.AnnotationPayload!.transformToString();
       }
     }
     const where = {
@@ -183,7 +182,7 @@ export class QueueFates {
     const head = await unlessMissing(() => this.s3.send(new HeadObjectCommand(where)));
     if (!head || !this.isRecent(head.LastModified)) return undefined;
     const result = await this.s3.send(new GetObjectCommand(where));
-    return parseRecord(await result.Body!.transformToString());
+    return result.Body!.transformToString();
   }
 
   private isRecent(lastModified: Date | undefined): boolean {

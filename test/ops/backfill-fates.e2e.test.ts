@@ -88,7 +88,7 @@ describe("local backfill: its own objects' fates", function () {
     });
     after(() => pipeline.stop());
 
-    it("counts one failed once in the dead-letter queue, one gone before it was read; exits 1", async () => {
+    it("counts one failed once in the dead-letter queue, one gone with no record; exits 1", async () => {
       const [, failing, gone] = await putUnnotified(pipeline, "mine", corpusFiles(3));
       pipeline.proxy.fault = (request) => {
         if (request.key === gone) return { status: 404, code: "NoSuchKey" };
@@ -101,7 +101,7 @@ describe("local backfill: its own objects' fates", function () {
       expect(printed.slice(-3).sort()).to.deep.equal([
         "3 objects: 1 stored, 2 failed, 0 waiting (npm run redrive sends the dead-lettered back)",
         `FAILED  ${failing}: its message is in ${pipeline.topology.deadLetterQueueUrl}`,
-        `FAILED  ${gone}: it was gone before it was read`,
+        `FAILED  ${gone}: it is gone from the bucket, and no record was written`,
       ]);
       expect(await queueCounts(pipeline, pipeline.topology.deadLetterQueueUrl)).to.equal(1);
     });
