@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { dockerUnavailable } from "../scripts/docker-engine";
 import { loadBuildspec, needsOf, type Command } from "../scripts/release/buildspec";
 import { runCommand, runFromTerminal, terminal, UsageError, userPath } from "./command";
+import { plural } from "./plural";
 
 const ROOT = path.join(__dirname, "..");
 const DEFAULT_BUILDSPEC = "release/buildspec-build.yml";
@@ -146,7 +147,9 @@ function main(values: Values): number {
       }
       counts.ran += 1;
     }
-    console.log(`pipeline:local: passed: ${counts.ran} commands ran, ${counts.skipped} skipped`);
+    console.log(
+      `pipeline:local: passed: ${plural(counts.ran, "command")} ran, ${counts.skipped} skipped`,
+    );
     return 0;
   } finally {
     if (values.keep) console.log(`pipeline:local: kept ${work}`);

@@ -10,6 +10,7 @@ import type { LocalSettings } from "../local/config";
 import type { Outcome, Outcomes } from "../local/outcomes";
 import type { Pipeline } from "../local/pipeline";
 import { printableKey } from "../local/printable";
+import { plural } from "./plural";
 
 const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--key-prefix P] [--verbose] [FILE...]
   --port N        listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
@@ -107,7 +108,7 @@ function banner(pipeline: Pipeline, settings: LocalSettings): void {
   err(`  results         s3://${topology.resultsBucket}/${settings.resultsPrefix}<key>.json`);
   err(`  queue           ${topology.queueUrl}`);
   err(
-    `  dead letters    ${topology.deadLetterQueueUrl} (after ${settings.maxReceiveCount} receives)`,
+    `  dead letters    ${topology.deadLetterQueueUrl} (after ${plural(settings.maxReceiveCount, "receive")})`,
   );
   err(
     `  batches of ${settings.batchSize}, window ${settings.maximumBatchingWindowSeconds} s, ` +
@@ -118,7 +119,7 @@ function banner(pipeline: Pipeline, settings: LocalSettings): void {
 function describe(outcome: Outcome, settings: LocalSettings): string {
   switch (outcome.status) {
     case "stored":
-      return `stored  ${printableKey(outcome.key)} -> ${printableKey(outcome.location)} (${Object.keys(outcome.result.metadata).length} tags)`;
+      return `stored  ${printableKey(outcome.key)} -> ${printableKey(outcome.location)} (${plural(Object.keys(outcome.result.metadata).length, "tag")})`;
     case "failed":
       return (
         `FAILED  ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}; receive ${outcome.receiveCount} of ${settings.maxReceiveCount}, ` +
@@ -221,7 +222,9 @@ async function processFiles(
         createReadStream(file),
         progress(file, size),
       );
-      err(`uploaded ${file} (${size} bytes) to s3://${settings.uploadBucket}/${printableKey(key)}`);
+      err(
+        `uploaded ${file} (${plural(size, "byte")}) to s3://${settings.uploadBucket}/${printableKey(key)}`,
+      );
       return withTimeout<Outcome>(outcome, waitMs, {
         key,
         status: "no-result",

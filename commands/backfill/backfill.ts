@@ -11,8 +11,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { JobDescriptor, S3ControlClient } from "@aws-sdk/client-s3-control";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { backfillPrefix } from "../../infra/backfill-contract";
+import { printableKey } from "../../local/printable";
 import { uploadObject } from "../../local/upload";
 import { ProgressLine, progressBar, type ProgressOutput } from "../ops/progress";
+import { plural } from "../plural";
 import { createJob, createJobInput, followJob } from "./batch-job";
 import { ManifestFile } from "./manifest";
 import { unquote } from "./staleness";
@@ -100,8 +102,6 @@ async function followBatchJob(
   return job;
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
 function describeFates(fates: FateCounts): string {
   return `${fates.stored} stored, ${fates.failed} failed, ${fates.waiting} waiting`;
 }
@@ -156,7 +156,7 @@ export async function backfill(
     const manifest = new ManifestFile(path.join(dir, "manifest.csv"));
     const fates =
       runner.kind === "queue"
-        ? new QueueFates(deps.s3, runner.sqs, runner.deadLetterQueueUrl, target, new Date())
+        ? await QueueFates.start(deps.s3, runner.sqs, runner.deadLetterQueueUrl, target)
         : undefined;
     const announcer =
       runner.kind === "queue"
@@ -196,11 +196,12 @@ export async function backfill(
       const sent = announcer!.sent;
       print(`sent ${plural(sent, "message")} to ${runner.queueUrl}`);
       const done = await followQueue(deps, fates!, sent);
-      const dlq =
-        done.failed > 0
-          ? ` (their messages are in ${runner.deadLetterQueueUrl}: npm run redrive)`
-          : "";
-      print(`${plural(sent, "object")}: ${describeFates(done)}${dlq}`);
+      for (const { key, reason } of fates!.failures)
+        print(`FAILED  ${printableKey(key)}: ${reason}`);
+      const redrive = fates!.failures.some((failure) => failure.deadLettered)
+        ? " (npm run redrive sends the dead-lettered back)"
+        : "";
+      print(`${plural(sent, "object")}: ${describeFates(done)}${redrive}`);
       return { counts, selected, manifest: manifestRef, sent, exitCode: done.failed > 0 ? 1 : 0 };
     }
 

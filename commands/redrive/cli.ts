@@ -6,6 +6,7 @@ import { sleep } from "../ops/args";
 import { linesOf, type CliIo as TerminalIo } from "../ops/run-cli";
 import { ProgressLine, progressBar } from "../ops/progress";
 import { readOutputs } from "../ops/stack-outputs";
+import { plural } from "../plural";
 import { followMoveTask, startMoveTask } from "./move-task";
 import { moveMessages, queueDepth } from "./receive-loop";
 
@@ -50,9 +51,11 @@ async function queuesOf(values: Values, io: CliIo): Promise<Queues> {
     const { localStack } = await import("../ops/local-stack");
     const local = localStack(endpoint, values.stack ?? "dev");
     try {
+      const queueUrl = await local.queueUrl(local.local.queueName);
+      await local.checkServerStack(queueUrl);
       return {
         sqs: local.sqs,
-        queueUrl: await local.queueUrl(local.local.queueName),
+        queueUrl,
         deadLetterQueueUrl: await local.queueUrl(local.local.deadLetterQueueName),
         destroy: () => local.destroy(),
       };
@@ -96,7 +99,7 @@ async function redrive(values: Values, pollMs: number, io: CliIo): Promise<numbe
   const queues = await queuesOf(values, io);
   try {
     const waiting = await queueDepth(queues.sqs, queues.deadLetterQueueUrl);
-    io.print(`${waiting} messages in ${queues.deadLetterQueueUrl}`);
+    io.print(`${plural(waiting, "message")} in ${queues.deadLetterQueueUrl}`);
     if (values["dry-run"]) {
       io.print(`dry run: would move them to ${queues.queueUrl}`);
       return 0;
@@ -123,7 +126,7 @@ async function redrive(values: Values, pollMs: number, io: CliIo): Promise<numbe
       line.end();
       const reason = task.FailureReason ? ` (${task.FailureReason})` : "";
       io.print(
-        `${task.Status}${reason}: moved ${task.ApproximateNumberOfMessagesMoved ?? 0} messages to ${queues.queueUrl}`,
+        `${task.Status}${reason}: moved ${plural(task.ApproximateNumberOfMessagesMoved ?? 0, "message")} to ${queues.queueUrl}`,
       );
       return task.Status === "COMPLETED" ? 0 : 1;
     }
@@ -132,7 +135,7 @@ async function redrive(values: Values, pollMs: number, io: CliIo): Promise<numbe
       line.show(`moving ${progressBar(n, Math.max(n, waiting))}`),
     );
     line.end();
-    io.print(`moved ${moved} messages to ${queues.queueUrl}`);
+    io.print(`moved ${plural(moved, "message")} to ${queues.queueUrl}`);
     return 0;
   } finally {
     queues.destroy();

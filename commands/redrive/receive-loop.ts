@@ -10,6 +10,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { plural } from "../plural";
 
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(
@@ -65,7 +66,7 @@ export async function moveMessages(
     onMoved(moved);
     if (Failed.length > 0) {
       throw new Error(
-        `the work queue refused ${Failed.length} messages (${Failed[0]!.Message ?? Failed[0]!.Code}); they stay in the dead-letter queue`,
+        `the work queue refused ${plural(Failed.length, "message")} (${Failed[0]!.Message ?? Failed[0]!.Code}); they stay in the dead-letter queue`,
       );
     }
   }

@@ -73,13 +73,15 @@ describe("npm run extract", function () {
     expect(JSON.parse(stdout)[0].FileType).to.equal("JPEG");
   });
 
-  it("refuses a bad URI and a refused exiftool option with a clear message", async () => {
+  it("refuses a bad URI and a refused exiftool option with a clear message, prefixed as every command's", async () => {
     const badUri = await run(["cli/photos/ExifTool.jpg"]);
     expect(badUri.code).to.equal(2);
-    expect(badUri.stderr).to.match(/not an s3:\/\/BUCKET\/KEY URI: cli\/photos\/ExifTool.jpg/);
+    expect(badUri.stderr).to.match(
+      /^npm run extract: not an s3:\/\/BUCKET\/KEY URI: cli\/photos\/ExifTool.jpg\n/,
+    );
     const badOption = await run(["s3://cli/photos/ExifTool.jpg", "--", "-o", "x"]);
     expect(badOption.code).to.equal(2);
-    expect(badOption.stderr).to.match(/"-o" is refused/);
+    expect(badOption.stderr).to.match(/^npm run extract: .*"-o" is refused/);
   });
 
   it("names an unknown option and says where ExifTool's options go", async () => {

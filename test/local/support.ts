@@ -38,9 +38,10 @@ export const FAST: SettingsOverrides = { timeoutSeconds: 20, visibilityTimeoutSe
 export function startTestPipeline(
   overrides: SettingsOverrides = {},
   options: Omit<PipelineOptions, "settings"> = {},
+  stack = "dev",
 ): Promise<Pipeline> {
   return startPipeline({
-    settings: loadLocalSettings("dev", { ...FAST, ...overrides }),
+    settings: loadLocalSettings(stack, { ...FAST, ...overrides }),
     port: 0,
     handlerLogLevel: "SILENT",
     onWarning: () => undefined,

@@ -4,12 +4,13 @@
 // leaves alone the ones that have one.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import type { ResultRecord } from "../../function/results/result-record";
 import type { Pipeline } from "../../local/pipeline";
 import { main } from "../../commands/backfill/cli";
 import { corpusFiles, startTestPipeline, waitFor } from "../local/support";
+import { collect, putUnnotified } from "./support";
 
 describe("npm run backfill against the local pipeline", function () {
   this.timeout(60_000);
@@ -18,26 +19,11 @@ describe("npm run backfill against the local pipeline", function () {
 
   const backfill = (...argv: string[]): Promise<number> => {
     printed = [];
-    return main(["--endpoint", pipeline.endpoint, "--poll", "0.1", ...argv], {
-      print: (line) => printed.push(line),
-      progress: { write: (text) => printed.push(text.trimEnd()) },
-      error: (line) => printed.push(line),
-    });
+    return main(["--endpoint", pipeline.endpoint, "--poll", "0.1", ...argv], collect(printed));
   };
 
-  async function putExisting(files: string[]): Promise<string[]> {
-    const keys = files.map((file) => `before/${path.basename(file)}`);
-    for (const [i, file] of files.entries()) {
-      await pipeline.direct.send(
-        new PutObjectCommand({
-          Bucket: pipeline.topology.uploadBucket,
-          Key: keys[i],
-          Body: readFileSync(file),
-        }),
-      );
-    }
-    return keys;
-  }
+  const putExisting = (files: string[]): Promise<string[]> =>
+    putUnnotified(pipeline, "before", files);
 
   async function results(): Promise<Map<string, ResultRecord>> {
     const { Contents = [] } = await pipeline.direct.send(

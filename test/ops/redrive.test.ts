@@ -12,6 +12,7 @@ import { LOCAL_CREDENTIALS, type Pipeline } from "../../local/pipeline";
 import { main, type CliIo } from "../../commands/redrive/cli";
 import { startTestPipeline, waitFor } from "../local/support";
 import { RecordingEndpoint, type RecordedRequest } from "../support/recording-endpoint";
+import { collect } from "./support";
 
 const ARN = "arn:aws:sqs:eu-west-1:111122223333";
 const URL_BASE = "https://sqs.eu-west-1.amazonaws.com/111122223333";
@@ -24,12 +25,7 @@ const OUTPUTS = {
 };
 
 function io(printed: string[], awsSqs?: CliIo["awsSqs"]): CliIo {
-  return {
-    print: (line) => printed.push(line),
-    progress: { write: (text) => printed.push(text.trimEnd()) },
-    error: (line) => printed.push(line),
-    ...(awsSqs ? { awsSqs } : {}),
-  };
+  return { ...collect(printed), ...(awsSqs ? { awsSqs } : {}) };
 }
 
 describe("npm run redrive", function () {

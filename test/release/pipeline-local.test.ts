@@ -115,7 +115,7 @@ describe("npm run pipeline:local", function () {
       const run = await runLocal(["--buildspec", buildspec], {}, tree);
       expect(run.code, run.out).to.equal(0);
       expect(run.out).to.include("on the working tree (no git checkout here");
-      expect(run.out).to.include("passed: 1 commands ran, 0 skipped");
+      expect(run.out).to.include("passed: 1 command ran, 0 skipped");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
