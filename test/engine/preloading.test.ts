@@ -343,6 +343,27 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     expect(await unhandledFormatEffects(LIB, formatModules())).to.deep.equal([]);
   });
 
+  it("leaves the format modules out under a memory cap that would leave a child too little", async () => {
+    // the worker's cap is an address-space limit set before Perl starts (exiftool-worker.ts)
+    const hiddenUnder = async (kib: number): Promise<string[]> => {
+      const { stdout } = await run("/bin/sh", [
+        "-c",
+        'ulimit -v "$1" && shift && exec "$@" 3</dev/null 4>/dev/null',
+        "sh",
+        String(kib),
+        perlPath(),
+        workerScriptPath(),
+        "--formats",
+        exiftoolPath(),
+      ]);
+      return stdout.split("\n").filter(Boolean);
+    };
+    // the smallest cap the stack allows (96 MB) and one just under the threshold
+    expect(await hiddenUnder(96 * 1000)).to.deep.equal([]);
+    expect(await hiddenUnder(191 * 1024)).to.deep.equal([]);
+    expect(await hiddenUnder(192 * 1024)).to.deep.equal(await workerPreloads("--formats"));
+  });
+
   it("names a format module whose new release changes another module's table at load, and says what to audit", async () => {
     const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
     try {
