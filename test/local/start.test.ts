@@ -354,12 +354,14 @@ describe("npm start (commands/start.ts)", () => {
       resultsInUploadBucket: "true",
       resultsPrefix: "exiftool/",
       filterPrefix: "incoming/",
+      maxReceiveCount: "1",
     });
 
     it("stores them under the results prefix there, and refuses a notification of a result", async () => {
       const run = cli(["--stack", stack, "--port", "0"]);
       const endpoint = await readyEndpoint(run);
       expect(run.stderr()).to.include("results         s3://uploads/exiftool/<key>.json");
+      expect(run.stderr()).to.include("uploads-dlq (after 1 receive)\n");
       await uploadAndWait(run, endpoint, "incoming/a.jpg");
       expect(run.stdout()).to.include(
         "stored  incoming/a.jpg -> s3://uploads/exiftool/incoming/a.jpg.json (",
