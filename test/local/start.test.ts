@@ -155,6 +155,13 @@ async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<v
   await waitFor("the processed line", () => (line.test(run.stdout()) ? true : undefined));
 }
 
+/** The record's fields that a doc's `head -N canon.json` sample shows, in order. */
+function sampleFields(doc: string): string[] {
+  const text = readFileSync(path.join(ROOT, doc), "utf8");
+  const sample = /\$ head -\d+ canon\.json\n([\s\S]*?)```/.exec(text)?.[1] ?? "";
+  return [...sample.matchAll(/^ {4}"(\w+)":/gm)].map((match) => match[1]!);
+}
+
 /** Sends a message to the served queue, as S3 (or anyone with the queue's URL) would. */
 async function sendToQueue(run: Run, endpoint: string, body: string): Promise<string> {
   const queueUrl = /^ {2}queue +(\S+)$/m.exec(run.stderr())![1]!;
@@ -225,6 +232,10 @@ describe("npm start (commands/start.ts)", () => {
       size: readFileSync(file).length,
     });
     expect(results[0]!.metadata).to.include({ Make: "Canon", FileType: "JPEG" });
+    // the samples in the docs show the record as it is, up to its metadata
+    const fields = Object.keys(results[0]!);
+    for (const doc of ["README.md", "docs/local.md"])
+      expect(sampleFields(doc), doc).to.deep.equal(fields.slice(0, fields.indexOf("metadata") + 1));
   });
 
   it("exits non-zero naming a missing file, before starting anything", async () => {
