@@ -9,32 +9,37 @@ const dev = (values: Record<string, string>): LocalSettings =>
   localSettings("dev", stackSettings(ROOT, "dev", values));
 
 describe("local settings (local/config.ts)", () => {
-  it("uses the stack's bucket names, and the function is told the same ones", () => {
-    const named = dev({
-      uploadBucketName: "my-photos",
-      resultsBucketName: "my-results",
-      resultsPrefix: "exiftool/",
+  const bucketCases: { what: string; values: Record<string, string>; buckets: string[] }[] = [
+    {
+      what: "uses the stack's bucket names",
+      values: {
+        uploadBucketName: "my-photos",
+        resultsBucketName: "my-results",
+        resultsPrefix: "exiftool/",
+      },
+      buckets: ["my-photos", "my-results"],
+    },
+    {
+      what: "keeps results in the upload bucket when the stack does",
+      values: {
+        resultsInUploadBucket: "true",
+        resultsPrefix: "exiftool/",
+        filterPrefix: "incoming/",
+      },
+      buckets: ["uploads", "uploads"],
+    },
+  ];
+  for (const { what, values, buckets } of bucketCases) {
+    it(`${what}, and the function is told the same`, () => {
+      const local = dev(values);
+      expect([local.uploadBucket, local.resultsBucket]).to.deep.equal(buckets);
+      expect(local.functionEnvironment).to.include({
+        UPLOAD_BUCKETS: buckets[0],
+        RESULTS_BUCKET: buckets[1],
+        RESULTS_PREFIX: "exiftool/",
+      });
     });
-    expect([named.uploadBucket, named.resultsBucket]).to.deep.equal(["my-photos", "my-results"]);
-    expect(named.functionEnvironment).to.include({
-      UPLOAD_BUCKETS: "my-photos",
-      RESULTS_BUCKET: "my-results",
-      RESULTS_PREFIX: "exiftool/",
-    });
-  });
-
-  it("keeps results in the upload bucket when the stack does", () => {
-    const here = dev({
-      resultsInUploadBucket: "true",
-      resultsPrefix: "exiftool/",
-      filterPrefix: "incoming/",
-    });
-    expect([here.uploadBucket, here.resultsBucket]).to.deep.equal(["uploads", "uploads"]);
-    expect(here.functionEnvironment).to.include({
-      UPLOAD_BUCKETS: "uploads",
-      RESULTS_BUCKET: "uploads",
-    });
-  });
+  }
 
   it("refuses a results prefix the notification filter would announce, as preview does", () => {
     expect(() =>
