@@ -250,6 +250,8 @@ describe("npm start (commands/start.ts)", () => {
     const run = cli(["--port", "0"]);
     const endpoint = await readyEndpoint(run);
     expect(run.stderr()).to.include(`aws --endpoint-url ${endpoint} s3 cp FILE s3://uploads/`);
+    // AWS CLI v1 reads only AWS_DEFAULT_REGION
+    expect(run.stderr()).to.include("AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1");
     await uploadAndWait(run, endpoint, "a photo.jpg");
 
     const children = descendants(run.child.pid!);
