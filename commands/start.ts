@@ -9,7 +9,8 @@ import { constants } from "node:os";
 import * as path from "node:path";
 import type { LocalSettings } from "../local/config";
 import type { MessageFailure, Outcome, Outcomes } from "../local/outcomes";
-import { DEFAULT_PORT, type Pipeline } from "../local/pipeline";
+import { DEFAULT_PORT } from "../local/default-port";
+import type { Pipeline } from "../local/pipeline";
 import { printableKey } from "../local/printable";
 import {
   integerOption,

@@ -9,7 +9,8 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { createS3Client } from "../../function/ranges/s3-client";
 import type { ResultRecord } from "../../function/results/result-record";
-import { DEFAULT_PORT, LOCAL_CREDENTIALS } from "../../local/pipeline";
+import { DEFAULT_PORT } from "../../local/default-port";
+import { LOCAL_CREDENTIALS } from "../../local/pipeline";
 import { nextSequencer, s3EventBody } from "../../local/s3-event";
 import { CORPUS, corpusFiles, ROOT, waitFor } from "./support";
 
