@@ -92,8 +92,7 @@ export class Outcomes {
             status: "malformed",
             messageId: record.messageId,
             reason: (error as Error).message,
-            receiveCount,
-            toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount,
+            ...this.attempt(receiveCount),
           });
         continue;
       }
@@ -113,9 +112,13 @@ export class Outcomes {
       key,
       status: "failed",
       reason: report.batchError ?? "the handler reported it failed (its log above says why)",
-      receiveCount,
-      toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount,
+      ...this.attempt(receiveCount),
     };
+  }
+
+  /** The queue's redrive moves a failed message to the DLQ at its next receive after maxReceiveCount. */
+  private attempt(receiveCount: number): { receiveCount: number; toDeadLetterQueue: boolean } {
+    return { receiveCount, toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount };
   }
 
   private async stored(key: string): Promise<Outcome> {
