@@ -5,59 +5,55 @@
 // Everything else (endpoint, progress, warnings, the handler's log lines)
 // goes to stderr.
 import { createReadStream, statSync } from "node:fs";
+import { constants } from "node:os";
 import * as path from "node:path";
 import type { LocalSettings } from "../local/config";
-import type { Outcome, Outcomes } from "../local/outcomes";
+import type { MessageFailure, Outcome, Outcomes } from "../local/outcomes";
+import { DEFAULT_PORT } from "../local/default-port";
 import type { Pipeline } from "../local/pipeline";
 import { printableKey } from "../local/printable";
+import {
+  integerOption,
+  runCommand,
+  runFromTerminal,
+  userPath,
+  type CommandIo,
+  type Parsed,
+} from "./command";
 import { plural } from "./plural";
 
 const USAGE = `usage: npm start -- [--port N] [--stack NAME] [--key-prefix P] [--verbose] [FILE...]
-  --port N        listen on 127.0.0.1:N (default: $PORT or 4566; 0 picks a free port)
+  --port N        listen on 127.0.0.1:N (serving: $PORT or ${DEFAULT_PORT} by default;
+                  with FILEs a free port; 0 picks a free port)
   --stack NAME    read settings from Pulumi.NAME.yaml (default: dev)
   --key-prefix P  upload FILEs as P<name> (default: the stack's filterPrefix)
   --verbose       show the handler's own log lines (on stderr) at the stack's logLevel
-  FILE...         upload these, print their results as a JSON array, exit 1 if any failed`;
+  FILE...         upload these (relative to where npm was run), print their results as a
+                  JSON array, exit 1 if any failed; Ctrl-C prints those done and exits 130`;
 
-interface Args {
-  port: number;
-  stack: string;
-  keyPrefix?: string;
-  verbose: boolean;
-  files: string[];
-}
+const SPEC = {
+  name: "npm start",
+  usage: USAGE,
+  options: {
+    port: { type: "string" },
+    stack: { type: "string", default: "dev" },
+    "key-prefix": { type: "string" },
+    verbose: { type: "boolean", default: false },
+  },
+  positionals: true,
+} as const;
 
-class UsageError extends Error {}
+type Args = Parsed<typeof SPEC.options>;
 
-function parseArgs(argv: string[]): Args | "help" {
-  const args: Args = {
-    port: Number(process.env.PORT ?? 4566),
-    stack: "dev",
-    verbose: false,
-    files: [],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === "--help" || arg === "-h") return "help";
-    else if (arg === "--port") args.port = Number(value());
-    else if (arg === "--stack") args.stack = value();
-    else if (arg === "--key-prefix") args.keyPrefix = value();
-    else if (arg === "--verbose") args.verbose = true;
-    else if (arg === "--") {
-      args.files.push(...argv.slice(i + 1));
-      break;
-    } else if (arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-    else args.files.push(arg);
-  }
-  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
-    throw new UsageError(`the port must be a number from 0 to 65535`);
-  }
-  return args;
+/**
+ * Serving listens where S3 clients are told to look ($PORT or 4566); file
+ * mode needs no fixed port, so it takes a free one and runs beside a
+ * serving npm start or LocalStack.
+ */
+function listenPort(args: Args): number {
+  const serving = args.positionals.length === 0;
+  const fallback = serving ? process.env.PORT || undefined : "0";
+  return integerOption(args.values.port ?? fallback, "port", 0, 65535, DEFAULT_PORT);
 }
 
 /** Every FILE must be a readable regular file before anything starts. */
@@ -65,7 +61,7 @@ function checkFiles(files: string[]): string[] {
   const problems: string[] = [];
   for (const file of files) {
     try {
-      if (!statSync(file).isFile()) problems.push(`${file}: not a regular file`);
+      if (!statSync(userPath(file)).isFile()) problems.push(`${file}: not a regular file`);
     } catch {
       problems.push(`${file}: no such file`);
     }
@@ -100,6 +96,7 @@ function reserveStdout(): (text: string) => void {
 }
 
 const out = reserveStdout();
+const io: CommandIo = { out, err: (text) => process.stderr.write(text) };
 
 function banner(pipeline: Pipeline, settings: LocalSettings): void {
   const { topology, endpoint } = pipeline;
@@ -114,19 +111,22 @@ function banner(pipeline: Pipeline, settings: LocalSettings): void {
     `  batches of ${settings.batchSize}, window ${settings.maximumBatchingWindowSeconds} s, ` +
       `timeout ${settings.timeoutSeconds} s, visibility ${settings.visibilityTimeoutSeconds} s`,
   );
+  for (const line of settings.notLocal) err(`  not run locally: ${line}`);
 }
 
-function describe(outcome: Outcome, settings: LocalSettings): string {
+function describe(outcome: Outcome | MessageFailure, settings: LocalSettings): string {
+  const retry = (failure: { receiveCount: number; toDeadLetterQueue: boolean }): string =>
+    `receive ${failure.receiveCount} of ${settings.maxReceiveCount}, ` +
+    (failure.toDeadLetterQueue
+      ? "moves to the dead-letter queue at its next receive"
+      : `retried after ${settings.visibilityTimeoutSeconds} s`);
   switch (outcome.status) {
     case "stored":
       return `stored  ${printableKey(outcome.key)} -> ${printableKey(outcome.location)} (${plural(Object.keys(outcome.result.metadata).length, "tag")})`;
     case "failed":
-      return (
-        `FAILED  ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}; receive ${outcome.receiveCount} of ${settings.maxReceiveCount}, ` +
-        (outcome.toDeadLetterQueue
-          ? "moves to the dead-letter queue at its next receive"
-          : `retried after ${settings.visibilityTimeoutSeconds} s`)
-      );
+      return `FAILED  ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}; ${retry(outcome)}`;
+    case "malformed":
+      return `FAILED  message ${printableKey(outcome.messageId)}: ${printableKey(outcome.reason)}; ${retry(outcome)}`;
     case "no-result":
       return `skipped ${printableKey(outcome.key)}: ${printableKey(outcome.reason)}`;
   }
@@ -192,78 +192,97 @@ async function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promis
   }
 }
 
+/**
+ * File mode's answer: each file's outcome as it settles, and the one JSON
+ * array of stored results, printed once, whether every file settled or a
+ * signal cut the run short.
+ */
+class FileResults {
+  private readonly settled: (Outcome | undefined)[];
+  private printed = false;
+
+  constructor(readonly files: string[]) {
+    this.settled = files.map(() => undefined);
+  }
+
+  settle(index: number, outcome: Outcome): void {
+    this.settled[index] = outcome;
+  }
+
+  /** Prints the stored results, in the files' order; later calls print nothing. */
+  print(): void {
+    if (this.printed) return;
+    this.printed = true;
+    const stored = this.settled.flatMap((o) => (o?.status === "stored" ? [o.result] : []));
+    out(`${JSON.stringify(stored, null, 2)}\n`);
+  }
+
+  /** The files that did not end stored (failed, skipped, or not yet settled). */
+  failures(): string[] {
+    return this.settled.flatMap((o, index) =>
+      o?.status === "stored" ? [] : [o ? printableKey(o.key) : this.files[index]!],
+    );
+  }
+}
+
 async function processFiles(
   pipeline: Pipeline,
   settings: LocalSettings,
-  files: string[],
   keyPrefix: string,
   outcomes: Outcomes,
+  results: FileResults,
 ): Promise<number> {
   const { uploadObject } = await import("../local/upload");
   // the first failed attempt settles a file: its retry would come only after
   // the visibility timeout (minutes on the stack's clock)
   const waitMs = (settings.timeoutSeconds + 30) * 1000;
-  const results = await Promise.all(
-    files.map(async (file): Promise<Outcome> => {
+  await Promise.all(
+    results.files.map(async (file, index) => {
       const key = `${keyPrefix}${path.basename(file)}`;
+      const settled = (outcome: Outcome): void => {
+        results.settle(index, outcome);
+        err(describe(outcome, settings));
+      };
       if (!pipeline.notifications.matches(key)) {
-        return {
+        settled({
           key,
           status: "no-result",
           reason: `the stack's notification filter (prefix "${settings.filterPrefix}", suffix "${settings.filterSuffix}") does not announce it`,
-        };
+        });
+        return;
       }
       const outcome = outcomes.next(key);
-      const size = statSync(file).size;
+      const size = statSync(userPath(file)).size;
       await uploadObject(
         pipeline.s3,
         settings.uploadBucket,
         key,
-        createReadStream(file),
+        createReadStream(userPath(file)),
         progress(file, size),
       );
       err(
         `uploaded ${file} (${plural(size, "byte")}) to s3://${settings.uploadBucket}/${printableKey(key)}`,
       );
-      return withTimeout<Outcome>(outcome, waitMs, {
-        key,
-        status: "no-result",
-        reason: `no outcome within ${waitMs / 1000} s`,
-      });
+      settled(
+        await withTimeout<Outcome>(outcome, waitMs, {
+          key,
+          status: "no-result",
+          reason: `no outcome within ${waitMs / 1000} s`,
+        }),
+      );
     }),
   );
-  out(
-    `${JSON.stringify(
-      results.filter((o) => o.status === "stored").map((o) => o.result),
-      null,
-      2,
-    )}\n`,
-  );
-  const failures = results.filter((o) => o.status !== "stored");
-  for (const failure of failures) err(describe(failure, settings));
+  results.print();
+  const failures = results.failures();
   if (failures.length > 0)
-    err(
-      `${failures.length} of ${files.length} failed: ${failures.map((f) => printableKey(f.key)).join(", ")}`,
-    );
+    err(`${failures.length} of ${results.files.length} failed: ${failures.join(", ")}`);
   return failures.length > 0 ? 1 : 0;
 }
 
-async function main(argv: string[]): Promise<number> {
-  // The pinned SDK runs on Node 20; its notice that later SDK releases will
-  // need Node 22 would otherwise open every run's output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  let args: Args | "help";
-  try {
-    args = parseArgs(argv);
-  } catch (error) {
-    err(`npm start: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (args === "help") {
-    out(`${USAGE}\n`);
-    return 0;
-  }
-  const problems = checkFiles(args.files);
+async function main(args: Args): Promise<number> {
+  const files = args.positionals;
+  const port = listenPort(args);
+  const problems = checkFiles(files);
   if (problems.length > 0) {
     for (const problem of problems) err(`npm start: ${problem}`);
     return 2;
@@ -275,21 +294,21 @@ async function main(argv: string[]): Promise<number> {
   const { Outcomes } = await import("../local/outcomes");
   let settings: LocalSettings;
   try {
-    settings = loadLocalSettings(args.stack);
+    settings = loadLocalSettings(args.values.stack);
   } catch (error) {
     err(`npm start: ${(error as Error).message}`);
     return 2;
   }
-  const serving = args.files.length === 0;
+  const serving = files.length === 0;
   let pipeline: Pipeline;
   try {
     pipeline = await startPipeline({
       settings,
-      port: args.port,
-      handlerLogLevel: args.verbose ? settings.logLevel : "WARN",
+      port,
+      handlerLogLevel: args.values.verbose ? settings.logLevel : "WARN",
     });
   } catch (error) {
-    const problem = listenProblem(error, args.port);
+    const problem = listenProblem(error, port);
     if (!problem) throw error;
     err(`npm start: ${problem}`);
     return 2;
@@ -304,6 +323,7 @@ async function main(argv: string[]): Promise<number> {
       if (serving) out(`${describe(outcome, settings)}\n`);
     }
   });
+  const results = new FileResults(files);
 
   let stopping = false;
   const stop = (why: string, exit: () => void): void => {
@@ -315,6 +335,12 @@ async function main(argv: string[]): Promise<number> {
   for (const signal of STOP_SIGNALS) {
     process.on(signal, () =>
       stop(signal, () => {
+        if (!serving) {
+          // the results already made are the answer; 128 + the signal's
+          // number is how a shell reports a run the signal ended
+          results.print();
+          process.exit(128 + constants.signals[signal]);
+        }
         // dying of the signal itself tells npm and the shell what happened;
         // npm then ends the same way, without its "script failed" banner
         process.removeAllListeners(signal);
@@ -328,25 +354,21 @@ async function main(argv: string[]): Promise<number> {
   if (serving) {
     err(`ready: aws --endpoint-url ${pipeline.endpoint} s3 cp FILE s3://${settings.uploadBucket}/`);
     err(
-      `  (any credentials do, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${settings.region}); Ctrl-C stops`,
+      `  (any credentials do, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${settings.region} AWS_DEFAULT_REGION=${settings.region}); Ctrl-C stops`,
     );
     return new Promise<number>(() => undefined);
   }
   const code = await processFiles(
     pipeline,
     settings,
-    args.files,
-    args.keyPrefix ?? settings.filterPrefix,
+    args.values["key-prefix"] ?? settings.filterPrefix,
     outcomes,
+    results,
   );
-  if (!stopping) await pipeline.stop();
+  // a signal came first: its handler prints and sets the exit code
+  if (stopping) return new Promise<number>(() => undefined);
+  await pipeline.stop();
   return code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    err(`npm start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runFromTerminal((argv) => runCommand(SPEC, argv, io, main));

@@ -1,10 +1,12 @@
 // The local pipeline's settings: the same Pulumi.<stack>.yaml the stack is
 // deployed from, validated by the same parseSettings, so `npm start` batches,
-// retries, times out and extracts as the deployed function would. Only the
-// resource names are fixed, and tests may shorten the clocks.
+// retries, times out and extracts as the deployed function would. The
+// buckets are the stack's (its names, results in the upload bucket when it
+// keeps them there); queue names are fixed, what runs only on AWS is named
+// at start, and tests may shorten the clocks.
 import * as path from "node:path";
 import { functionEnvironment } from "../function/environment";
-import { PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
+import { enablesS3Metadata, PROJECT, visibilityTimeoutFor, type Settings } from "../infra/config";
 import { stackFunctionSettings } from "../infra/function-settings";
 import { stackSettings } from "../infra/stack-file";
 
@@ -32,6 +34,8 @@ export interface LocalSettings {
   visibilityTimeoutSeconds: number;
   /** What the stack would set on the function (function/environment.ts), for these buckets. */
   functionEnvironment: Record<string, string>;
+  /** The stack's settings that only AWS runs, each with why: `npm start` names them. */
+  notLocal: string[];
 }
 
 /** What tests (and only tests) change to keep retries within seconds. */
@@ -56,7 +60,7 @@ export function localSettings(
   const timeoutSeconds = overrides.timeoutSeconds ?? settings.timeout;
   const maximumBatchingWindowSeconds =
     overrides.maximumBatchingWindowSeconds ?? settings.maximumBatchingWindow;
-  const buckets = { uploadBucket: "uploads", resultsBucket: "results" };
+  const buckets = localBuckets(settings);
   const effective: Settings = {
     ...settings,
     // the clocks the function's objectTimeout is derived from
@@ -93,7 +97,33 @@ export function localSettings(
     functionEnvironment: functionEnvironment(
       stackFunctionSettings({ ...effective, enableEventBridge: false }, buckets),
     ),
+    notLocal: notLocal(settings),
   };
+}
+
+/**
+ * The stack's buckets under the names it gives them ("uploads" and "results"
+ * where it lets Pulumi name them), results in the upload bucket when it keeps
+ * them there: its loop protection (filter prefix, results prefix refused)
+ * then runs here too.
+ */
+function localBuckets(settings: Settings): { uploadBucket: string; resultsBucket: string } {
+  const uploadBucket = settings.uploadBucketName || "uploads";
+  const resultsBucket = settings.resultsInUploadBucket
+    ? uploadBucket
+    : settings.resultsBucketName || "results";
+  return { uploadBucket, resultsBucket };
+}
+
+/** What of the stack changes what a user sees on AWS but has nothing to run on here. */
+function notLocal(settings: Settings): string[] {
+  const lines: string[] = [];
+  if (settings.enableEventBridge)
+    lines.push(`enableEventBridge (no EventBridge bus: results are not announced)`);
+  if (enablesS3Metadata(settings))
+    lines.push(`s3Metadata (no S3 Metadata tables or Athena: annotations are stored, not queried)`);
+  if (settings.alarmEmail !== "") lines.push(`alarmEmail (no CloudWatch alarms)`);
+  return lines;
 }
 
 /** Settings of a stack file, with test overrides. */

@@ -30,6 +30,15 @@ export type Outcome =
     }
   | { key: string; status: "no-result"; reason: string };
 
+/** A failed message that names no upload (not JSON, not a notification): retried, then parked, like any other. */
+export interface MessageFailure {
+  status: "malformed";
+  messageId: string;
+  reason: string;
+  receiveCount: number;
+  toDeadLetterQueue: boolean;
+}
+
 export interface OutcomeOptions {
   /** Reads results; best not through the proxy, whose faults are for the handler. */
   s3: S3Client;
@@ -57,10 +66,16 @@ export class Outcomes {
     });
   }
 
-  /** Turns a batch report into one outcome per announced upload, and hands each to its waiters. */
-  async record(report: BatchReport): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
+  /**
+   * Turns a batch report into one outcome per announced upload, and hands
+   * each to its waiters; a failed message that names no upload is reported
+   * as such.
+   */
+  async record(report: BatchReport): Promise<(Outcome | MessageFailure)[]> {
+    const outcomes: (Outcome | MessageFailure)[] = [];
     for (const record of report.records) {
+      const failed = report.failed.has(record.messageId);
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount);
       let keys: string[];
       try {
         const message = parseMessage(record.body);
@@ -70,13 +85,19 @@ export class Outcomes {
                 .filter((o) => o.bucket === this.options.uploadBucket)
                 .map((o) => o.key)
             : [];
-      } catch {
-        continue; // not an upload's notification: nobody waits for it
+      } catch (error) {
+        // not an upload's notification: nobody waits for it, but its failure is news
+        if (failed)
+          outcomes.push({
+            status: "malformed",
+            messageId: record.messageId,
+            reason: (error as Error).message,
+            ...this.attempt(receiveCount),
+          });
+        continue;
       }
       for (const key of keys) {
-        const outcome = report.failed.has(record.messageId)
-          ? this.failed(key, report, Number(record.attributes.ApproximateReceiveCount))
-          : await this.stored(key);
+        const outcome = failed ? this.failed(key, report, receiveCount) : await this.stored(key);
         outcomes.push(outcome);
         const waiting = this.waiters.get(key) ?? [];
         this.waiters.delete(key);
@@ -91,9 +112,13 @@ export class Outcomes {
       key,
       status: "failed",
       reason: report.batchError ?? "the handler reported it failed (its log above says why)",
-      receiveCount,
-      toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount,
+      ...this.attempt(receiveCount),
     };
+  }
+
+  /** The queue's redrive moves a failed message to the DLQ at its next receive after maxReceiveCount. */
+  private attempt(receiveCount: number): { receiveCount: number; toDeadLetterQueue: boolean } {
+    return { receiveCount, toDeadLetterQueue: receiveCount >= this.options.maxReceiveCount };
   }
 
   private async stored(key: string): Promise<Outcome> {

@@ -12,8 +12,8 @@ import { EventSourceMapping, type BatchReport } from "./event-source-mapping";
 import { BucketNotifications } from "./notifications";
 import { S3Proxy } from "./s3-proxy";
 import { createTopology, type Topology } from "./topology";
+import { DEFAULT_PORT } from "./default-port";
 
-export const DEFAULT_PORT = 4566;
 export const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 export type BatchListener = (report: BatchReport) => void | Promise<void>;

@@ -46,7 +46,8 @@ export async function createTopology(
   sqs: SQSClient,
   settings: LocalSettings,
 ): Promise<Topology> {
-  for (const bucket of [settings.uploadBucket, settings.resultsBucket]) {
+  // one bucket when the stack keeps results in the upload bucket
+  for (const bucket of new Set([settings.uploadBucket, settings.resultsBucket])) {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   const dlq = await createQueue(sqs, settings.deadLetterQueueName, {

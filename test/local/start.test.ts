@@ -1,14 +1,18 @@
 // `npm start` as a user runs it: a child process, its output and exit code,
 // and what it leaves behind after Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo } from "node:net";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { createS3Client } from "../../function/ranges/s3-client";
 import type { ResultRecord } from "../../function/results/result-record";
-import { CORPUS, ROOT, waitFor } from "./support";
+import { DEFAULT_PORT } from "../../local/default-port";
+import { LOCAL_CREDENTIALS } from "../../local/pipeline";
+import { nextSequencer, s3EventBody } from "../../local/s3-event";
+import { CORPUS, corpusFiles, ROOT, waitFor } from "./support";
 
 interface Run {
   child: ChildProcess;
@@ -22,14 +26,18 @@ interface Run {
  * loader: then the run's own process is the child, and every process it
  * starts is that child's child.
  */
-function startCli(args: string[], through: "npm" | "node" = "node"): Run {
+function startCli(
+  args: string[],
+  through: "npm" | "node" = "node",
+  env: NodeJS.ProcessEnv = { ...process.env, PORT: "" },
+): Run {
   const [command, prefix] =
     through === "npm"
       ? ["npm", ["start", "-s", "--"]]
       : [process.execPath, ["--import", "tsx", "commands/start.ts"]];
   const child = spawn(command, [...prefix, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "" },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -108,9 +116,18 @@ const portClosed = (port: number): Promise<boolean> =>
     socket.once("error", () => resolve(true));
   });
 
-async function busyPort(): Promise<{ port: number; close: () => Promise<void> }> {
+/** A port something else listens on: a free one, or the given one (already busy will do). */
+async function busyPort(wanted = 0): Promise<{ port: number; close: () => Promise<void> }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(wanted, "127.0.0.1", resolve);
+    });
+  } catch (error) {
+    if (wanted === 0 || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    return { port: wanted, close: () => Promise.resolve() };
+  }
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -139,6 +156,52 @@ async function uploadAndWait(run: Run, endpoint: string, key: string): Promise<v
   await waitFor("the processed line", () => (line.test(run.stdout()) ? true : undefined));
 }
 
+/** The record's fields that a doc's `head -N canon.json` sample shows, in order. */
+function sampleFields(doc: string): string[] {
+  const text = readFileSync(path.join(ROOT, doc), "utf8");
+  const sample = /\$ head -\d+ canon\.json\n([\s\S]*?)```/.exec(text)?.[1] ?? "";
+  return [...sample.matchAll(/^ {4}"(\w+)":/gm)].map((match) => match[1]!);
+}
+
+/** Sends a message to the served queue, as S3 (or anyone with the queue's URL) would. */
+async function sendToQueue(run: Run, endpoint: string, body: string): Promise<string> {
+  const queueUrl = /^ {2}queue +(\S+)$/m.exec(run.stderr())![1]!;
+  const sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  try {
+    const { MessageId } = await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }),
+    );
+    return MessageId!;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+const stdoutLine = (run: Run, start: string): Promise<string> =>
+  waitFor(`a line starting "${start}"`, () =>
+    run
+      .stdout()
+      .split("\n")
+      .find((line) => line.startsWith(start)),
+  );
+
+/** Pulumi.dev.yaml with some keys set otherwise, as a stack file of its own for the suite. */
+function stackFileWith(name: string, values: Record<string, string>): string {
+  const stack = `test-${name}-${process.pid}`;
+  const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  before(() => {
+    let text = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    for (const [key, value] of Object.entries(values)) {
+      const line = new RegExp(`^ {2}s3-exiftool:${key}: .*$`, "m");
+      expect(text).to.match(line);
+      text = text.replace(line, `  s3-exiftool:${key}: ${value}`);
+    }
+    writeFileSync(stackFile, text);
+  });
+  after(() => rmSync(stackFile, { force: true }));
+  return stack;
+}
+
 const readyEndpoint = (run: Run): Promise<string> =>
   waitFor(
     "the ready line",
@@ -148,8 +211,8 @@ const readyEndpoint = (run: Run): Promise<string> =>
 
 describe("npm start (commands/start.ts)", () => {
   const runs: Run[] = [];
-  const cli = (args: string[], through: "npm" | "node" = "node"): Run => {
-    const run = startCli(args, through);
+  const cli = (args: string[], through: "npm" | "node" = "node", env?: NodeJS.ProcessEnv): Run => {
+    const run = startCli(args, through, env);
     runs.push(run);
     return run;
   };
@@ -170,6 +233,10 @@ describe("npm start (commands/start.ts)", () => {
       size: readFileSync(file).length,
     });
     expect(results[0]!.metadata).to.include({ Make: "Canon", FileType: "JPEG" });
+    // the samples in the docs show the record as it is, up to its metadata
+    const fields = Object.keys(results[0]!);
+    for (const doc of ["README.md", "docs/local.md"])
+      expect(sampleFields(doc), doc).to.deep.equal(fields.slice(0, fields.indexOf("metadata") + 1));
   });
 
   it("exits non-zero naming a missing file, before starting anything", async () => {
@@ -184,6 +251,8 @@ describe("npm start (commands/start.ts)", () => {
     const run = cli(["--port", "0"]);
     const endpoint = await readyEndpoint(run);
     expect(run.stderr()).to.include(`aws --endpoint-url ${endpoint} s3 cp FILE s3://uploads/`);
+    // AWS CLI v1 reads only AWS_DEFAULT_REGION
+    expect(run.stderr()).to.include("AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1");
     await uploadAndWait(run, endpoint, "a photo.jpg");
 
     const children = descendants(run.child.pid!);
@@ -253,19 +322,87 @@ describe("npm start (commands/start.ts)", () => {
     }
   });
 
-  describe("with a stack file that sets filterPrefix", () => {
-    const stack = `test-prefix-${process.pid}`;
-    const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    before(() => {
-      const dev = readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-      const edited = dev.replace(
-        /^ {2}s3-exiftool:filterPrefix: ""$/m,
-        "  s3-exiftool:filterPrefix: incoming/",
-      );
-      expect(edited).to.not.equal(dev);
-      writeFileSync(stackFile, edited);
+  it("file mode reads a relative FILE from where npm was run, on a free port while the default is busy", async () => {
+    const busy = await busyPort(DEFAULT_PORT);
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, INIT_CWD: CORPUS };
+      delete env.PORT;
+      const run = cli(["Canon.jpg"], "node", env);
+      expect(await finished(run)).to.equal(0, run.stderr());
+      const results = JSON.parse(run.stdout()) as ResultRecord[];
+      expect(results.map(({ key, size }) => [key, size])).to.deep.equal([
+        ["Canon.jpg", statSync(path.join(CORPUS, "Canon.jpg")).size],
+      ]);
+      expect(run.stderr()).to.not.include(`127.0.0.1:${DEFAULT_PORT}`);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it("Ctrl-C in file mode prints the results already made as a JSON array and exits 130", async () => {
+    const files = corpusFiles(40);
+    const run = cli(["--port", "0", ...files]);
+    await waitFor("a file's outcome", () => (/^stored /m.test(run.stderr()) ? true : undefined));
+    run.child.kill("SIGINT");
+    expect(await finished(run, 60_000)).to.equal(130, run.stderr());
+    const results = JSON.parse(run.stdout()) as ResultRecord[];
+    expect(results).to.be.an("array").that.is.not.empty;
+    const names = files.map((file) => path.basename(file));
+    for (const result of results) expect(names).to.include(result.key);
+    expect(run.stderr()).to.include("SIGINT: finishing the batch in flight, then stopping");
+  });
+
+  it("serving: a failed message that names no upload gets its FAILED line on stdout", async () => {
+    const run = cli(["--port", "0"]);
+    const endpoint = await readyEndpoint(run);
+    const messageId = await sendToQueue(run, endpoint, "not a notification");
+    expect(await stdoutLine(run, "FAILED  message ")).to.match(
+      new RegExp(
+        `^FAILED {2}message ${messageId}: message body is not JSON: .*; receive 1 of 5, retried after 720 s$`,
+      ),
+    );
+  });
+
+  describe("with a stack that keeps results in the upload bucket", () => {
+    const stack = stackFileWith("results-here", {
+      resultsInUploadBucket: "true",
+      resultsPrefix: "exiftool/",
+      filterPrefix: "incoming/",
+      maxReceiveCount: "1",
     });
-    after(() => rmSync(stackFile, { force: true }));
+
+    it("stores them under the results prefix there, and refuses a notification of a result", async () => {
+      const run = cli(["--stack", stack, "--port", "0"]);
+      const endpoint = await readyEndpoint(run);
+      expect(run.stderr()).to.include("results         s3://uploads/exiftool/<key>.json");
+      expect(run.stderr()).to.include("uploads-dlq (after 1 receive)\n");
+      await uploadAndWait(run, endpoint, "incoming/a.jpg");
+      expect(run.stdout()).to.include(
+        "stored  incoming/a.jpg -> s3://uploads/exiftool/incoming/a.jpg.json (",
+      );
+      // S3 would not announce it (it is outside the filter prefix); a stray
+      // notification of it is refused, not extracted into a result of a result
+      const key = "exiftool/incoming/a.jpg.json";
+      const object = { bucket: "uploads", key, size: 1, eTag: "0", sequencer: nextSequencer() };
+      await sendToQueue(
+        run,
+        endpoint,
+        s3EventBody(object, {
+          eventName: "ObjectCreated:Put",
+          region: "us-east-1",
+          eventTime: new Date(),
+          configurationId: "test",
+          requestId: "test",
+          hostId: "test",
+          sourceIPAddress: "127.0.0.1",
+        }),
+      );
+      expect(await stdoutLine(run, `skipped ${key}`)).to.include("under the results prefix");
+    });
+  });
+
+  describe("with a stack file that sets filterPrefix", () => {
+    const stack = stackFileWith("prefix", { filterPrefix: "incoming/" });
 
     it("uploads files under the prefix, so they are extracted", async () => {
       const run = cli(["--stack", stack, "--port", "0", path.join(CORPUS, "Canon.jpg")]);
