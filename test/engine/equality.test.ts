@@ -137,7 +137,12 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
     // parent's order, and each file makes its modules' effects in its own
     let seed = 11;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const shuffled = [...samples, ...photos.map((name) => `photo-${name}`)]
+    // the photos (maker notes, HEIC) and every third sample: the order
+    // tests above already hold every sample to a fresh process
+    const shuffled = [
+      ...samples.filter((_, i) => i % 3 === 1),
+      ...photos.map((name) => `photo-${name}`),
+    ]
       .map((name) => ({ name, at: random() }))
       .sort((a, b) => a.at - b.at)
       .map(({ name }) => name);
