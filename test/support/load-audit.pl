@@ -112,48 +112,59 @@ sub effects {
     # packages that existed before, but for the loaded modules' own
     my %own = map { (my $p = $_) =~ s{/}{::}g; $p =~ s/\.pm$/::/; $p => 1 } grep { /\.pm$/ } @files;
     my %packages = map { $_ => 1 } grep { !$own{$_} } @{ stashes('main::', []) };
-    # every sub that exists now reports its calls while the files load
-    my ($auditing, @calls) = (0);
     my $before = snapshot();
-    for my $key (grep { /^&/ } keys %$before) {
+    my $log = log_calls($before);
+    $log->{on} = 1;
+    require $_ for @files;
+    $log->{on} = 0;
+    print "$_\n" for differences($before, snapshot(), \%packages, $log->{calls});
+}
+
+# Every ExifTool sub in the snapshot reports its calls while $log->{on};
+# the snapshot is updated to the wrappers, so that they are no difference.
+sub log_calls {
+    my ($state) = @_;
+    my $log = { on => 0, calls => [] };
+    for my $key (grep { /^&Image::ExifTool::/ and $state->{$_} ne 'declared' } keys %$state) {
         my $name = substr($key, 1);
-        next if $before->{$key} eq 'declared';
-        next if $name =~ /::(BEGIN|END|DESTROY|import|unimport)$/ or $name !~ /^Image::ExifTool::/;
+        next if $name =~ /::(BEGIN|END|DESTROY|import|unimport)$/;
         no strict 'refs';
         no warnings 'redefine';
         my $code = \&{$name};
-        my $wrapper = sub { push @calls, $name if $auditing; goto &$code };
+        my $wrapper = sub { push @{ $log->{calls} }, $name if $log->{on}; goto &$code };
         Scalar::Util::set_prototype(\&$wrapper, prototype($code));
         *{$name} = $wrapper;
-        $before->{$key} = 0 + $wrapper;
+        $state->{$key} = 0 + $wrapper;
     }
-    $auditing = 1;
-    require $_ for @files;
-    $auditing = 0;
-    my $after = snapshot();
+    return $log;
+}
+
+# the effects between two snapshots in the packages given, calls first
+sub differences {
+    my ($before, $after, $packages, $calls) = @_;
     my %seen;
-    print "call $_\n" for grep { !$seen{$_}++ } @calls;
+    my @found = map { "call $_" } grep { !$seen{$_}++ } @$calls;
     for my $key (sort keys %$after) {
         my ($sigil, $pkg) = $key =~ /^(.)(.*::)/;
-        next unless $packages{$pkg};
+        next unless $packages->{$pkg};
+        my $name = substr($key, $sigil eq '&' ? 1 : 0);
         if (not exists $before->{$key}) {
-            my $kind = $sigil ne '&' ? 'new ' : $after->{$key} eq 'declared' ? 'declared ' : 'sub ';
-            print $kind, substr($key, $sigil eq '&' ? 1 : 0), "\n";
+            push @found, ($sigil ne '&' ? 'new' : $after->{$key} eq 'declared' ? 'declared' : 'sub') . " $name";
         } elsif ($before->{$key} eq 'declared' and $sigil eq '&') {
-            print 'defined ', substr($key, 1), "\n" unless $after->{$key} eq 'declared';
+            push @found, "defined $name" unless $after->{$key} eq 'declared';
         } elsif ($before->{$key} ne $after->{$key}) {
-            print "changed $key\n";
+            push @found, "changed $key";
         }
     }
-    for my $key (sort keys %$before) {
-        print "changed $key\n" unless exists $after->{$key};
-    }
+    push @found, map { "changed $_" } grep { !exists $after->{$_} } sort keys %$before;
+    return @found;
 }
 
 # Each FILE loaded in turn after the base, as worker.pl's format preloading
 # loads them: AddCompositeTags recorded, not made. Prints "FILE EFFECT" for
 # each effect outside the code of the files that load brought in (EFFECT as
-# in effects); the recorded registrations are not effects here.
+# in effects; "call Image::ExifTool::AddCompositeTags" is a registration the
+# worker records).
 sub format_effects {
     my @files = @_;
     base();
@@ -163,24 +174,15 @@ sub format_effects {
     my $record = sub { };
     Scalar::Util::set_prototype(\&$record, prototype($add));
     *Image::ExifTool::AddCompositeTags = $record;
-    my ($auditing, @calls) = (0);
-    my $wrapped = snapshot();
-    for my $key (grep { /^&Image::ExifTool::/ and $wrapped->{$_} ne 'declared' } keys %$wrapped) {
-        my $name = substr($key, 1);
-        next if $name =~ /::(BEGIN|END|DESTROY|import|unimport|AddCompositeTags)$/;
-        my $code = \&{$name};
-        my $wrapper = sub { push @calls, $name if $auditing; goto &$code };
-        Scalar::Util::set_prototype(\&$wrapper, prototype($code));
-        *{$name} = $wrapper;
-    }
+    my $log = log_calls(snapshot());
     for my $file (@files) {
         my %loaded = %INC;
         my $before = snapshot();
         my %packages = map { $_ => 1 } @{ stashes('main::', []) };
-        @calls = ();
-        $auditing = 1;
+        $log->{calls} = [];
+        $log->{on} = 1;
         require $file;
-        $auditing = 0;
+        $log->{on} = 0;
         my $after = snapshot();
         # the packages of every file this load brought in are its own code
         for my $new (grep { !exists $loaded{$_} and /\.pm$/ } keys %INC) {
@@ -188,24 +190,7 @@ sub format_effects {
             $own =~ s/\.pm$/::/;
             delete $packages{$own};
         }
-        my %seen;
-        print "$file call $_\n" for grep { !$seen{$_}++ } @calls;
-        for my $key (sort keys %$after) {
-            my ($sigil, $pkg) = $key =~ /^(.)(.*::)/;
-            next unless $packages{$pkg};
-            my $name = substr($key, $sigil eq '&' ? 1 : 0);
-            if (not exists $before->{$key}) {
-                my $kind = $sigil ne '&' ? 'new' : $after->{$key} eq 'declared' ? 'declared' : 'sub';
-                print "$file $kind $name\n";
-            } elsif ($before->{$key} eq 'declared' and $sigil eq '&') {
-                print "$file defined $name\n" unless $after->{$key} eq 'declared';
-            } elsif ($before->{$key} ne $after->{$key}) {
-                print "$file changed $key\n";
-            }
-        }
-        for my $key (sort keys %$before) {
-            print "$file changed $key\n" unless exists $after->{$key};
-        }
+        print "$file $_\n" for differences($before, $after, \%packages, $log->{calls});
     }
 }
 
