@@ -127,8 +127,9 @@ export async function measureColdStart(target: ColdStartTarget): Promise<ColdSta
     }
   };
   const parentCpuAtReady = processCpuMs(worker.pid);
-  // the parent loads one format module while each child runs: the first ten
-  // objects share the CPU with that, the ten after all are loaded do not
+  // the parent loads one format module per object, after its result when
+  // nothing waits: the first ten objects pay for that, the ten after all
+  // are loaded do not
   const walls: number[] = [];
   const formats = formatModules().length;
   while (walls.length < Math.max(formats, 10) + 10) walls.push(await parse());

@@ -296,8 +296,10 @@ preload_writer();
 
 # Format modules. A child that meets a camera's maker notes or a video would
 # compile its module (Nikon.pm alone takes 60 ms) where a warm process has it
-# already. So the parent loads the modules below too, one while each child
-# runs (the first objects are not kept waiting), but a child must see them as
+# already. So the parent loads the modules below too, one per object it
+# serves (the first objects are not kept waiting for all of them): right
+# after the object's result, or while its child runs if the next object
+# already waits (see the main loop); but a child must see them as
 # a new process does: not loaded until its file needs them. Loading such a
 # module does two things outside its own package: it registers its Composite
 # tags (AddCompositeTags, which also sets up the Composite table) and it loads
@@ -382,14 +384,26 @@ if ($listPreloaded) {
 }
 
 # One command from stdin: its arguments and its id, or () at end of input.
+# Read unbuffered by Perl, so that command_pending can tell whether one waits.
+my $stdin = '';
 sub read_command {
     my @args;
-    while (defined(my $line = <STDIN>)) {
-        chomp $line;
-        return ($1, @args) if $line =~ /^-execute(\d+)$/;
-        push @args, $line;
+    while (1) {
+        while ($stdin =~ s/\A([^\n]*)\n//) {
+            my $line = $1;
+            return ($1, @args) if $line =~ /^-execute(\d+)$/;
+            push @args, $line;
+        }
+        return () unless sysread(STDIN, $stdin, 65536, length $stdin);
     }
-    return ();
+}
+
+# Whether Node has sent (part of) the next command already.
+sub command_pending {
+    return 1 if length $stdin;
+    my $bits = '';
+    vec($bits, fileno(STDIN), 1) = 1;
+    return select($bits, undef, undef, 0) > 0;
 }
 
 # After each child, whatever Node may still send for it (an answer that came
@@ -443,8 +457,10 @@ while (my ($id, @args) = read_command()) {
     } else {
         # Node kills this pid, not the parent, when the object's deadline passes
         send_frame('P', pack('N N', $id, $pid));
-        # while the child runs: it was forked before, and sees none of it
-        preload_format() if @toPreload;
+        # a format module while the child runs (it was forked before, and
+        # sees none of it), when the next object is already waiting: after
+        # the child, it would wait for the module too
+        preload_format() if @toPreload and command_pending();
         waitpid($pid, 0);
         my $status = $?;
         resync($id);
@@ -454,6 +470,8 @@ while (my ($id, @args) = read_command()) {
     # died in the middle of a line; Node drops it
     print STDOUT "\n{ready$id}\n";
     print STDERR "\n{ready$id}\n";
+    # otherwise once the object's result is out, while nothing waits
+    preload_format() if @toPreload and not command_pending();
 }
 # the END blocks compiled with the application belong to children only
 POSIX::_exit(0);
