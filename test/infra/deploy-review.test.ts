@@ -473,11 +473,13 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
   const install = deploySpec.commands.filter((c) => c.phase === "install").map((c) => c.command);
   const cli = install.find((c) => c.includes("pulumi-v$version-linux-arm64.tar.gz"))!;
 
-  it("installs the Pulumi CLI from the committed pin, never a piped script or a downloaded checksum", () => {
+  it("installs the Pulumi CLI from the committed pin, never a piped script", () => {
     const text = install.join("\n");
     expect(text).not.to.match(/\|\s*(sh|bash)\b/);
     expect(text).not.to.include("get.pulumi.com");
-    expect(text).not.to.include("checksums");
+    // the release's list only while the pin holds no SHA-256 (tested below)
+    expect(text.match(/checksums/g)).to.have.length(4);
+    expect(cli.indexOf('if [ -z "$sha256" ]')).to.be.lessThan(cli.indexOf("checksums.txt"));
     expect(cli).to.include(`require("./${PULUMI_CLI_PIN}").linuxArm64Sha256`);
     expect(cli).to.include('echo "$sha256  $tarball" | sha256sum -c -');
     expect(cli.indexOf("sha256sum -c")).to.be.lessThan(cli.indexOf("tar -xzf"));
@@ -496,11 +498,13 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
       tarball = path.join(work, "asset.tar.gz");
       execFileSync("tar", ["-czf", tarball, "-C", path.dirname(release), "pulumi"]);
       tarballSha256 = createHash("sha256").update(readFileSync(tarball)).digest("hex");
-      // curl as the step calls it (-fsSLo FILE URL): the stand-in asset, and a log of the URL
+      // curl as the step calls it (-fsSLo FILE URL): the stand-in asset or
+      // the release's checksums list (from checksums.txt in the working
+      // directory the test writes), and a log of the URL
       mkdirSync(path.join(work, "bin"));
       writeFileSync(
         path.join(work, "bin", "curl"),
-        `#!/bin/sh\necho "$3" >> "${work}/curl.log"\ncp "${tarball}" "$2"\n`,
+        `#!/bin/sh\necho "$3" >> "${work}/curl.log"\ncase "$3" in *checksums.txt) cp "${work}/published.txt" "$2";; *) cp "${tarball}" "$2";; esac\n`,
         { mode: 0o755 },
       );
     });
@@ -546,9 +550,9 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
       expect(run.installed).to.equal(false);
     });
 
-    it("downloads nothing without a recorded SHA-256, or for another SDK version, and says what to run", () => {
+    it("downloads nothing for another SDK version or a malformed SHA-256, and says what to run", () => {
       for (const run of [
-        runStep({ version, linuxArm64Sha256: "" }),
+        runStep({ version, linuxArm64Sha256: "abc" }),
         runStep({ version, linuxArm64Sha256: tarballSha256 }, "3.1000.0"),
       ]) {
         expect(run.status).to.equal(1);
@@ -556,6 +560,29 @@ describe("deploy review: image builds and the deploy stage's tools", () => {
         expect(run.fetched).to.deep.equal([]);
         expect(run.installed).to.equal(false);
       }
+    });
+
+    it("without a recorded SHA-256, checks the download against the release's published list, with a warning", () => {
+      const asset = `pulumi-v${version}-linux-arm64.tar.gz`;
+      const published = (sha: string): void =>
+        writeFileSync(
+          path.join(work, "published.txt"),
+          `${"1".repeat(64)}  pulumi-v${version}-darwin-arm64.tar.gz\n${sha}  ${asset}\n`,
+        );
+      published(tarballSha256);
+      const run = runStep({ version, linuxArm64Sha256: "" });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stderr).to.include("WARNING").and.to.include(REFRESH_COMMAND);
+      expect(run.fetched).to.deep.equal([
+        `https://github.com/pulumi/pulumi/releases/download/v${version}/pulumi-${version}-checksums.txt`,
+        `https://github.com/pulumi/pulumi/releases/download/v${version}/${asset}`,
+      ]);
+      expect(run.installed).to.equal(true);
+      // a list whose line for the asset does not match the download stops it
+      published("2".repeat(64));
+      const bad = runStep({ version, linuxArm64Sha256: "" });
+      expect(bad.stdout + bad.stderr).to.include("FAILED");
+      expect(bad.installed).to.equal(false);
     });
   });
 
