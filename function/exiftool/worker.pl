@@ -67,9 +67,17 @@ sub require_in_view {
                 Image::ExifTool::AddCompositeTags(@args);
             }
         }
+        $@ = '';    # as a require that compiles a file leaves it
+        return 1;
+    }
+    if ($hidden{$file}) {
+        # in the parent, a format module that uses one loaded before it:
+        # recorded, not compiled a second time
+        push @{$effects{$loading[-1]}}, [require => $file] if $preloading and @loading;
         return 1;
     }
     push @loading, $file if $preloading;
+    my $loaded = exists $INC{$file};
     my $before = $@;
     my @result = eval { CORE::require($file) };
     my $error = $@;
@@ -77,10 +85,12 @@ sub require_in_view {
     if ($error) {
         # the message names the require's own line, as without this sub
         my (undef, $path, $line) = caller(1);
-        $error =~ s/ at \Q${\ __FILE__}\E line \d+\.\n\z/ at $path line $line.\n/ if defined $path;
+        $error =~ s/ at \Q${\ __FILE__}\E line \d+(, <\w+> (?:line|chunk) \d+)?\.\n\z/
+            " at $path line $line" . (defined $1 ? $1 : '') . ".\n"/e if defined $path;
         die $error;
     }
-    $@ = $before;
+    # a require that compiles a file clears $@, one of a loaded file leaves it
+    $@ = $loaded ? $before : '';
     # only a load that succeeded has effects to repeat; a failed one fails alike in the child
     push @{$effects{$loading[-1]}}, [require => $file] if $preloading and @loading;
     return $result[0];
@@ -88,9 +98,10 @@ sub require_in_view {
 
 # --preloaded: print the ExifTool modules the parent has loaded, and exit;
 # --formats: load every format module of FORMAT_MODULES first, and print the
-# files that hid (for the audit in test/engine/preloading.test.ts)
-my $listPreloaded = (@ARGV and $ARGV[0] =~ /^--(preloaded|formats)$/) ? shift @ARGV : undef;
-my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded|--formats] PATH/TO/exiftool\n";
+# files that hid; --effects: and what a child makes when it loads each, in
+# order (for the audits in test/engine/preloading.test.ts)
+my $listPreloaded = (@ARGV and $ARGV[0] =~ /^--(preloaded|formats|effects)$/) ? shift @ARGV : undef;
+my $exiftool = shift @ARGV or die "usage: worker.pl [--preloaded|--formats|--effects] PATH/TO/exiftool\n";
 my ($exeDir) = $exiftool =~ m{^(.*)[\\/]} ? ($1) : ('.');
 unshift @INC, "$exeDir/lib";
 require Image::ExifTool;
@@ -373,10 +384,14 @@ sub wrap_table_loader {
 }
 
 if ($listPreloaded) {
-    if ($listPreloaded eq '--formats') {
+    if ($listPreloaded ne '--preloaded') {
         preload_format() while @toPreload;
         die "worker: cannot preload $preloadError" if $preloadError;
-        print "$_\n" for sort keys %hidden;
+        for my $file (sort keys %hidden) {
+            print "$file\n" if $listPreloaded eq '--formats';
+            next unless $listPreloaded eq '--effects';
+            print "$file @$_\n" for @{ $effects{$file} || [] };
+        }
     } else {
         print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;
     }
@@ -432,6 +447,9 @@ sub resync {
 sub run_child {
     my (@args) = @_;
     # the parent's buffered stdin holds later commands: not this child's
+    # closed first: a reopened STDIN keeps the parent's line count, which
+    # Perl would add to a message ("<STDIN> line 3")
+    close STDIN;
     open(STDIN, '<', '/dev/null');
     close $urandom;
     # block-buffered, as in a new exiftool process (the parent flushes each line)

@@ -8,7 +8,15 @@
 // compile differently for being compiled before or after it. A release of
 // ExifTool that changes any of this fails here, naming what to audit.
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -125,6 +133,13 @@ function unhandledWriterEffects(effects: string[]): string[] {
     );
 }
 
+/** The subs ExifTool.pm declares without a body: every new process has these declarations. */
+const FORWARD_DECLARED = [
+  ...readFileSync(join(LIB, "Image", "ExifTool.pm"), "latin1").matchAll(
+    /^sub (\w+)\s*\([^)]*\)\s*;/gm,
+  ),
+].map((match) => `Image::ExifTool::${match[1]}`);
+
 /** `load-audit.pl format-effects`: each format module's load-time effects the worker does not record. */
 async function unhandledFormatEffects(lib: string, files: string[]): Promise<string[]> {
   const { stdout } = await run(perlPath(), [AUDIT, "format-effects", lib, ...files]);
@@ -132,11 +147,15 @@ async function unhandledFormatEffects(lib: string, files: string[]): Promise<str
     stdout
       .split("\n")
       .filter(Boolean)
-      // the registration is what the worker records and makes in the child; a
-      // declaration without a body (`\&Image::ExifTool::WriteTIFF`) behaves
-      // alike with or without it: calling it reaches AUTOLOAD either way, and
-      // no ExifTool code tests `exists &` (checked below)
-      .filter((line) => !/ (call Image::ExifTool::AddCompositeTags|declared [\w:]+)$/.test(line))
+      // the registration is what the worker records and makes in the child;
+      // a sub ExifTool.pm declares without a body (`sub WriteTIFF($$$);`, kept
+      // by Perl as a bare prototype) shows as declared once a module takes a
+      // reference to it: the same declaration a new process has, before and after
+      .filter(
+        (line) =>
+          !line.endsWith(" call Image::ExifTool::AddCompositeTags") &&
+          !FORWARD_DECLARED.some((name) => line.endsWith(` declared ${name}`)),
+      )
       .map(
         (line) =>
           `${line}: a load-time effect the worker's format preloading does not record: audit it ` +
@@ -271,14 +290,14 @@ $0 = ${JSON.stringify(exiftoolPath())}; do $0; die $@ if $@;
         ),
       );
       const found = unhandledWriterEffects(await writerEffects(`${dir}:${LIB}`));
-      // the table itself, and %allTables, which holds it
+      // the table itself, and the variables that hold it (%allTables, ...)
       expect(found).to.include(
         "loading Writer.pl: changed %Image::ExifTool::Exif::Main: a load-time effect worker.pl does not handle: audit it " +
           '(ARCHITECTURE.md, "Preloading"), then undo it in the parent and redo it where a new process ' +
           "loads Writer.pl (preload_writer in worker.pl), or stop preloading Writer.pl",
       );
       for (const message of found)
-        expect(message).to.match(/^loading Writer\.pl: changed %Image::ExifTool::/);
+        expect(message).to.match(/^loading Writer\.pl: changed [%@$]Image::ExifTool::/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -340,6 +359,7 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     for (const file of formatModules()) expect(hidden).to.include(file);
     expect(hidden).to.include("Image/ExifTool/Minolta.pm");
     expect(hidden.filter((file) => WRITER.includes(file))).to.deep.equal([]);
+    expect(FORWARD_DECLARED).to.include("Image::ExifTool::WriteTIFF");
     expect(await unhandledFormatEffects(LIB, formatModules())).to.deep.equal([]);
   });
 
@@ -364,6 +384,42 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     expect(await hiddenUnder(192 * 1024)).to.deep.equal(await workerPreloads("--formats"));
   });
 
+  it("records, and does not compile again, a format module that a later one uses", async () => {
+    // a release whose last format module uses the first: the parent has the
+    // first loaded and hidden by then
+    const [first, last] = [formatModules()[0]!, formatModules().at(-1)!];
+    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
+    try {
+      const bin = dirname(exiftoolPath());
+      cpSync(bin, dir, { recursive: true });
+      const lastPath = join(dir, "lib", last);
+      const pkg = first.replace(/\.pm$/, "").replace(/\//g, "::");
+      writeFileSync(
+        lastPath,
+        readFileSync(lastPath, "latin1").replace(/^(package [\w:]+;)$/m, `$1\nuse ${pkg};`),
+        "latin1",
+      );
+      const effects = await new Promise<string[]>((resolve, reject) => {
+        const child = spawn(perlPath(), [workerScriptPath(), "--effects", join(dir, "exiftool")], {
+          stdio: ["ignore", "pipe", "inherit", "pipe", "pipe"],
+        });
+        let out = "";
+        child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) =>
+          code === 0 ? resolve(out.split("\n").filter(Boolean)) : reject(new Error(`exit ${code}`)),
+        );
+      });
+      // the first one's registration once, under it; the last one requires it
+      expect(effects.filter((line) => line.endsWith(` composite ${pkg}`))).to.deep.equal([
+        `${first} composite ${pkg}`,
+      ]);
+      expect(effects).to.include(`${last} require ${first}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("names a format module whose new release changes another module's table at load, and says what to audit", async () => {
     const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
     try {
@@ -376,6 +432,8 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
         canon,
         source.slice(0, end) +
           "\n$Image::ExifTool::Exif::Main{0xfffe} = { Name => 'Synthetic' };" +
+          // and three levels down in another table
+          "\n$Image::ExifTool::XMP::Main{dc}{SubDirectory}{TagTable} = 'Image::ExifTool::Synthetic';" +
           source.slice(end),
         "latin1",
       );
@@ -385,6 +443,9 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
           'preloading does not record: audit it (ARCHITECTURE.md, "Preloading"), then record it and make it in ' +
           "the child, or take the module out of FORMAT_MODULES in worker.pl",
       );
+      expect(
+        found.some((message) => message.includes(" changed %Image::ExifTool::XMP::Main:")),
+      ).to.equal(true);
       for (const message of found) expect(message).to.match(/^Image\/ExifTool\/Canon\.pm changed /);
     } finally {
       rmSync(dir, { recursive: true, force: true });

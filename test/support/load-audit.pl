@@ -9,7 +9,7 @@
 #     files' own code, one per line:
 #       call PKG::SUB     a sub that existed before was called during the load
 #       changed PKG::VAR  a variable that existed before changed (hashes and
-#                         arrays to two levels)
+#                         arrays to three levels)
 #       new PKG::VAR      a variable appeared in a package that existed before
 #       sub PKG::SUB      a sub appeared in a package that existed before
 #       declared PKG::SUB a sub was declared (no body: AUTOLOAD would define it)
@@ -59,24 +59,14 @@ sub stashes {
     return $list;
 }
 
-sub shallow {
-    my ($value) = @_;
+# a value to $depth levels of hashes and arrays below it; deeper, its address
+sub render {
+    my ($value, $depth) = @_;
     return 'undef' unless defined $value;
-    if (ref $value eq 'HASH') {
-        return '{' . join(',', map { "$_=" . (defined $value->{$_} ? $value->{$_} : 'undef') } sort keys %$value) . '}';
-    }
-    if (ref $value eq 'ARRAY') {
-        return '[' . join(',', map { defined $_ ? $_ : 'undef' } @$value) . ']';
-    }
-    return "$value";
-}
-
-sub two_levels {
-    my ($ref) = @_;
-    if (ref $ref eq 'HASH') {
-        return join(';', map { "$_=" . shallow($ref->{$_}) } sort keys %$ref);
-    }
-    return join(';', map { shallow($_) } @$ref);
+    return "$value" unless $depth > 0 and ref $value and (ref $value eq 'HASH' or ref $value eq 'ARRAY');
+    return '{' . join(',', map { "$_=" . render($value->{$_}, $depth - 1) } sort keys %$value) . '}'
+        if ref $value eq 'HASH';
+    return '[' . join(',', map { render($_, $depth - 1) } @$value) . ']';
 }
 
 # every variable and sub of every package: name => fingerprint
@@ -89,9 +79,9 @@ sub snapshot {
             my $glob = \${$stash}{$name};
             next unless ref $glob eq 'GLOB';
             my $full = "$stash$name";
-            $state{"\$$full"} = shallow(${*$glob{SCALAR}}) if defined ${*$glob{SCALAR}};
-            $state{"\@$full"} = two_levels(*$glob{ARRAY}) if *$glob{ARRAY} and @{*$glob{ARRAY}};
-            $state{"%$full"} = two_levels(*$glob{HASH}) if *$glob{HASH} and %{*$glob{HASH}};
+            $state{"\$$full"} = render(${*$glob{SCALAR}}, 3) if defined ${*$glob{SCALAR}};
+            $state{"\@$full"} = render(*$glob{ARRAY}, 3) if *$glob{ARRAY} and @{*$glob{ARRAY}};
+            $state{"%$full"} = render(*$glob{HASH}, 3) if *$glob{HASH} and %{*$glob{HASH}};
             # a declared sub without a body (AUTOLOAD defines it) is told apart
             $state{"&$full"} = B::svref_2object(*$glob{CODE})->ROOT->isa('B::NULL') && !B::svref_2object(*$glob{CODE})->XSUB
                 ? 'declared' : 0 + *$glob{CODE}
