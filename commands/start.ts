@@ -326,11 +326,22 @@ async function main(args: Args): Promise<number> {
   const results = new FileResults(files);
 
   let stopping = false;
+  let exited = false;
   const stop = (why: string, exit: () => void): void => {
-    if (stopping) return;
+    const once = (): void => {
+      if (exited) return;
+      exited = true;
+      exit();
+    };
+    // a second signal does not wait for the batch in flight (up to an object's deadline)
+    if (stopping) {
+      err(`\n${why} again: stopping now`);
+      once();
+      return;
+    }
     stopping = true;
-    err(`\n${why}: finishing the batch in flight, then stopping`);
-    void pipeline.stop().finally(exit);
+    err(`\n${why}: finishing the batch in flight, then stopping (again to stop now)`);
+    void pipeline.stop().finally(once);
   };
   for (const signal of STOP_SIGNALS) {
     process.on(signal, () =>

@@ -352,6 +352,20 @@ describe("npm start (commands/start.ts)", () => {
     expect(run.stderr()).to.include("SIGINT: finishing the batch in flight, then stopping");
   });
 
+  it("a second Ctrl-C in file mode stops without waiting for the batch in flight, still printing a JSON array", async () => {
+    const files = corpusFiles(40);
+    const run = cli(["--port", "0", ...files]);
+    await waitFor("a file's outcome", () => (/^stored /m.test(run.stderr()) ? true : undefined));
+    run.child.kill("SIGINT");
+    await waitFor("the first signal's notice", () =>
+      run.stderr().includes("then stopping") ? true : undefined,
+    );
+    run.child.kill("SIGINT");
+    expect(await finished(run, 60_000)).to.equal(130, run.stderr());
+    expect(run.stderr()).to.include("SIGINT again: stopping now");
+    expect(JSON.parse(run.stdout())).to.be.an("array");
+  });
+
   it("serving: a failed message that names no upload gets its FAILED line on stdout", async () => {
     const run = cli(["--port", "0"]);
     const endpoint = await readyEndpoint(run);
