@@ -30,9 +30,12 @@ const run = promisify(execFile);
  * The ExifTool modules the worker's parent has loaded before its first child
  * (--preloaded), or the files it loads and hides while it serves (--formats).
  */
-function workerPreloads(flag: "--preloaded" | "--formats" = "--preloaded"): Promise<string[]> {
+function workerPreloads(
+  flag: "--preloaded" | "--formats" | "--effects" = "--preloaded",
+  exiftool = exiftoolPath(),
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(perlPath(), [workerScriptPath(), flag, exiftoolPath()], {
+    const child = spawn(perlPath(), [workerScriptPath(), flag, exiftool], {
       stdio: ["ignore", "pipe", "inherit", "pipe", "pipe"],
     });
     let out = "";
@@ -215,6 +218,16 @@ function pathsAroundRequire(lib: string, exiftool: string, hidden: string[]): st
  */
 const KNOWN_DYNAMIC_TESTS = ["unless (defined &$autoload) {", "unless (defined &$AUTOLOAD) {"];
 
+/** Runs `test` with a new temporary directory for a simulated release, removed afterwards. */
+async function withRelease(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
+  try {
+    await test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("worker preloading", function () {
   this.timeout(300_000);
 
@@ -234,8 +247,7 @@ describe("worker preloading", function () {
 
   it("names a module a new release loads for every file, and says what to audit", async () => {
     // a release whose every run also loads a module with a load-time effect
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const module = join(dir, "lib", "Image", "ExifTool", "Synthetic.pm");
       mkdirSync(dirname(module), { recursive: true });
       writeFileSync(
@@ -261,9 +273,7 @@ $0 = ${JSON.stringify(exiftoolPath())}; do $0; die $@ if $@;
         /^Image\/ExifTool\/Synthetic\.pm: every new exiftool -json process/,
       );
       expect(found[0]).to.contain("audit its load-time effects (AddCompositeTags");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("loads Writer.pl, whose only load-time effects outside its own code are those the worker redoes", async () => {
@@ -276,8 +286,7 @@ $0 = ${JSON.stringify(exiftoolPath())}; do $0; die $@ if $@;
 
   it("names a load-time effect a new release of Writer.pl adds, and says what to audit", async () => {
     // a release whose Writer.pl also adds a tag to the Exif table when it loads
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const writer = join(dir, "Image", "ExifTool", "Writer.pl");
       mkdirSync(dirname(writer), { recursive: true });
       const source = readFileSync(join(LIB, "Image", "ExifTool", "Writer.pl"), "utf8");
@@ -298,14 +307,11 @@ $0 = ${JSON.stringify(exiftoolPath())}; do $0; die $@ if $@;
       );
       for (const message of found)
         expect(message).to.match(/^loading Writer\.pl: changed [%@$]Image::ExifTool::/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("tells a call that compiles differently after Writer.pl (its prototype) from one that does not", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const module = join(dir, "Image", "ExifTool", "Synthetic.pm");
       mkdirSync(dirname(module), { recursive: true });
       // ReverseLookup($$): before Writer.pl, @pair is passed as a list; after it, as its count
@@ -327,9 +333,7 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
       expect(stdout).to.equal(
         "differs Image/ExifTool/Synthetic.pm Image::ExifTool::Synthetic::Probe\n",
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("compiles every other ExifTool file alike before and after what the parent preloads (prototypes, inlined constants)", async () => {
@@ -388,8 +392,7 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     // a release whose last format module uses the first: the parent has the
     // first loaded and hidden by then
     const [first, last] = [formatModules()[0]!, formatModules().at(-1)!];
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const bin = dirname(exiftoolPath());
       cpSync(bin, dir, { recursive: true });
       const lastPath = join(dir, "lib", last);
@@ -399,30 +402,17 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
         readFileSync(lastPath, "latin1").replace(/^(package [\w:]+;)$/m, `$1\nuse ${pkg};`),
         "latin1",
       );
-      const effects = await new Promise<string[]>((resolve, reject) => {
-        const child = spawn(perlPath(), [workerScriptPath(), "--effects", join(dir, "exiftool")], {
-          stdio: ["ignore", "pipe", "inherit", "pipe", "pipe"],
-        });
-        let out = "";
-        child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        child.on("error", reject);
-        child.on("close", (code) =>
-          code === 0 ? resolve(out.split("\n").filter(Boolean)) : reject(new Error(`exit ${code}`)),
-        );
-      });
+      const effects = await workerPreloads("--effects", join(dir, "exiftool"));
       // the first one's registration once, under it; the last one requires it
       expect(effects.filter((line) => line.endsWith(` composite ${pkg}`))).to.deep.equal([
         `${first} composite ${pkg}`,
       ]);
       expect(effects).to.include(`${last} require ${first}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("names a format module whose new release changes another module's table at load, and says what to audit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const canon = join(dir, "Image", "ExifTool", "Canon.pm");
       mkdirSync(dirname(canon), { recursive: true });
       const source = readFileSync(join(LIB, "Image", "ExifTool", "Canon.pm"), "latin1");
@@ -447,9 +437,7 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
         found.some((message) => message.includes(" changed %Image::ExifTool::XMP::Main:")),
       ).to.equal(true);
       for (const message of found) expect(message).to.match(/^Image\/ExifTool\/Canon\.pm changed /);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("finds no test of a hidden module's subs, and no AUTOLOAD that loads one", async () => {
@@ -469,8 +457,7 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
   });
 
   it("tells a format module whose code depends on another's being compiled first", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "s3-exiftool-release-"));
-    try {
+    await withRelease(async (dir) => {
       const write = (name: string, body: string): void => {
         const path = join(dir, "Image", "ExifTool", `${name}.pm`);
         mkdirSync(dirname(path), { recursive: true });
@@ -490,8 +477,6 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
         "Image/ExifTool/SyntheticB.pm",
       ]);
       expect(stdout).to.equal("differs Image::ExifTool::SyntheticB::Probe\n");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
