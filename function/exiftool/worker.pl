@@ -446,9 +446,9 @@ sub resync {
 
 sub run_child {
     my (@args) = @_;
-    # the parent's buffered stdin holds later commands: not this child's
-    # closed first: a reopened STDIN keeps the parent's line count, which
-    # Perl would add to a message ("<STDIN> line 3")
+    # the parent's stdin carries later commands: not this child's; closed
+    # first, as a reopened handle would keep a line count Perl adds to its
+    # messages ("<STDIN> line 3")
     close STDIN;
     open(STDIN, '<', '/dev/null');
     close $urandom;
