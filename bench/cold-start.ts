@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { ExifToolWorker } from "../function/exiftool/exiftool-worker";
 import { LocalFileSource } from "./local-file-source";
 import { processCpuMs } from "./cpu-time";
-import { formatModules } from "../function/exiftool/format-modules";
+import { formatModules, preparationSteps } from "../function/exiftool/format-modules";
 import { sqsRecord } from "../local/event-source-mapping";
 import { exiftoolPath } from "../function/exiftool/locate";
 import { functionEnvironment } from "../function/environment";
@@ -127,12 +127,12 @@ export async function measureColdStart(target: ColdStartTarget): Promise<ColdSta
     }
   };
   const parentCpuAtReady = processCpuMs(worker.pid);
-  // the parent loads one format module per object, after its result when
-  // nothing waits: the first ten objects pay for that, the ten after all
-  // are loaded do not
+  // the parent takes one preparation step per object (each format module,
+  // then huge pages), after its result when nothing waits: the first ten
+  // objects pay for that, the ten after it is done do not
   const walls: number[] = [];
   const formats = formatModules().length;
-  while (walls.length < Math.max(formats, 10) + 10) walls.push(await parse());
+  while (walls.length < Math.max(preparationSteps(), 10) + 10) walls.push(await parse());
   const parentCpuMs = processCpuMs(worker.pid) - parentCpuAtReady;
   await worker.close();
   const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);

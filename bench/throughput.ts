@@ -16,7 +16,7 @@ import type { Contender, ContenderName } from "./contenders/contender";
 import { cpuSince, cpuSnapshot, type CpuSplit } from "./cpu-time";
 import { jsonEntries } from "./exiftool-process";
 import { LocalFileSource } from "./local-file-source";
-import { formatModules } from "../function/exiftool/format-modules";
+import { preparationSteps } from "../function/exiftool/format-modules";
 import { differingTags } from "./reference";
 import type { Corpus, FreshCheck, PerFile, Throughput } from "./results";
 import { StayOpenExiftool } from "./stay-open-exiftool";
@@ -135,8 +135,9 @@ export class PerFileMeans {
 
 /**
  * A pool warmed as a running function's would be, untimed: each worker has
- * served an object per format module its parent loads while it serves (one
- * per object), so it holds them all; the cold start shows the objects before.
+ * served an object per preparation step of its parent (one per object: each
+ * format module, then huge pages), so it is done preparing; the cold start
+ * shows the objects before.
  */
 async function warmExtractor(
   s3: S3Client,
@@ -146,7 +147,7 @@ async function warmExtractor(
 ): Promise<Extractor> {
   const extractor = new Extractor({ s3, workers: WORKERS, range, env });
   const first = lane.files.slice(0, WORKERS);
-  for (let round = 0; round < Math.max(1, formatModules().length); round++)
+  for (let round = 0; round < preparationSteps(); round++)
     await Promise.all(first.map(({ ref }) => extractor.extract(ref)));
   return extractor;
 }

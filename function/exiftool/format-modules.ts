@@ -17,3 +17,11 @@ export function formatModules(): string[] {
     .filter(Boolean)
     .map((name) => `Image/ExifTool/${name}.pm`);
 }
+
+/**
+ * Objects a worker serves before its parent is done preparing, one step per
+ * object: each format module, then huge pages for its memory.
+ */
+export function preparationSteps(): number {
+  return formatModules().length + 1;
+}

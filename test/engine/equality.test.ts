@@ -16,7 +16,7 @@ import { bpgWithIcc, iccWithUnsupportedRxyz } from "../support/poison-files";
 import { comparableLines, exiftoolText, exiftoolTextOfMany } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 import { requirePerlModules } from "../support/perl-modules";
-import { formatModules } from "../../function/exiftool/format-modules";
+import { formatModules, preparationSteps } from "../../function/exiftool/format-modules";
 
 const samples = readdirSync(CORPUS_DIR).sort();
 const PHOTOS_DIR = join(__dirname, "..", "..", "..", "shared", "corpus", "camera-photos");
@@ -147,7 +147,8 @@ describe("engine output equals a fresh exiftool -json FILE of each file alone", 
       .sort((a, b) => a.at - b.at)
       .map(({ name }) => name);
     expect(FORMAT_MODULES).to.be.greaterThan(10);
-    const warmUp = Array.from({ length: FORMAT_MODULES }, () => "ExifTool.jpg");
+    // and then in huge pages
+    const warmUp = Array.from({ length: preparationSteps() }, () => "ExifTool.jpg");
     const found = await mismatches([...warmUp, ...shuffled], []);
     expect(found, found.join("\n")).to.deep.equal([]);
   });

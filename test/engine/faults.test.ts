@@ -15,6 +15,7 @@ import type { ByteSource, ObjectInfo } from "../../function/ranges/byte-source";
 import { S3ReadError } from "../../function/ranges/s3-errors";
 import { pngZtxtBomb, tiffOneHugeTag } from "../../samples/hostile";
 import { CORPUS_DIR, quickTime } from "../../samples/synthetic";
+import { bytesSource } from "../support/bytes-source";
 import { exiftoolText } from "../support/local-exiftool";
 import { startLocalS3, type LocalS3 } from "../support/local-s3";
 
@@ -24,18 +25,6 @@ const sample = readFileSync(join(CORPUS_DIR, "ExifTool.jpg"));
 function sourceThat(onRead: () => Promise<Buffer>): ByteSource {
   const info: ObjectInfo = { size: 1_000_000, lastModified: new Date() };
   return { stats: { bytesRead: 0, requests: 0 }, open: async () => info, read: onRead };
-}
-
-/** A source serving `bytes` from memory; `onRead` runs before each read is answered. */
-function bytesSource(bytes: Buffer, onRead: () => unknown = () => undefined): ByteSource {
-  return {
-    stats: { bytesRead: 0, requests: 0 },
-    open: async () => ({ size: bytes.length, lastModified: new Date() }),
-    read: async (offset, length) => {
-      await onRead();
-      return bytes.subarray(offset, offset + length);
-    },
-  };
 }
 
 /** The worker's Perl process as Node sees it: its exit event and its stdout. */
