@@ -326,6 +326,7 @@ preload_writer();
 use constant FORMAT_MODULES => map { "Image/ExifTool/$_.pm" } qw(
     Canon Nikon Sony Olympus Panasonic FujiFilm Pentax Samsung Apple QuickTime
     ICC_Profile Photoshop IPTC FlashPix MPF PrintIM Kodak Casio Ricoh Sigma
+    Charset JPEG ID3 Text
 );
 
 # They take the parent from about 38 to 58 MB of address space, which every
