@@ -326,10 +326,10 @@ preload_writer();
 use constant FORMAT_MODULES => map { "Image/ExifTool/$_.pm" } qw(
     Canon Nikon Sony Olympus Panasonic FujiFilm Pentax Samsung Apple QuickTime
     ICC_Profile Photoshop IPTC FlashPix MPF PrintIM Kodak Casio Ricoh Sigma
-    Charset JPEG ID3 Text
+    Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000
 );
 
-# They take the parent from about 38 to 58 MB of address space, which every
+# They take the parent from about 39 to 64 MB of address space, which every
 # child shares: under a worker's smallest memory caps that would leave a child
 # too little for its file, so they are loaded only when the cap leaves room.
 use constant FORMAT_MIN_ADDRESS_SPACE => 192 * 1024 * 1024;
@@ -369,7 +369,7 @@ sub preload_format {
 
 # Huge pages. Forking copies the parent's page table entry by entry and a
 # child's exit drops them again, so a child pays for every 4 KiB page the
-# parent holds (about 2 and 3 ms at 58 MB). Once preloading is done, the
+# parent holds (about 2 and 3 ms at 64 MB). Once preloading is done, the
 # parent asks the kernel to back its heap with transparent huge pages
 # (madvise MADV_HUGEPAGE, then MADV_COLLAPSE to do it now): fork and exit then
 # handle one entry per 2 MiB, and a child that writes to one splits that
