@@ -92,13 +92,13 @@ export interface ColdStart {
   /** That worker's first extraction of the same object from disk, then its second. */
   firstParseMs: number;
   warmParseMs: number;
-  /** Its first ten extractions, while its parent loads the format modules, one per object. */
+  /** Its first ten extractions, while its parent prepares: the format modules, then huge pages, one step per object. */
   firstTenMs: number;
   /** Ten extractions once it has loaded all of them. */
   lastTenMs: number;
   /** How many format modules the parent loads (worker.pl's FORMAT_MODULES). */
   formatModules: number;
-  /** The parent's CPU over all those extractions: mostly loading the format modules. */
+  /** The parent's CPU over all those extractions: mostly its preparation steps. */
   parentCpuMs: number;
 }
 
