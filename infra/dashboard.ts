@@ -1,6 +1,7 @@
 // One CloudWatch dashboard for the pipeline: throughput, failures by type,
 // the queues' backlog, per-object duration, the bytes the range reads save,
-// and the function's concurrency. The function's own metrics carry the
+// the objects acknowledged without a result, annotations and the results
+// deleted with their objects, and the function's concurrency. The function's own metrics carry the
 // `service` dimension Powertools adds to every metric.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -89,6 +90,23 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
       [
         own("BytesRead", { stat: "Sum", label: "bytes read" }),
         own("ObjectSize", { stat: "Sum", label: "object size" }),
+      ],
+    ],
+    [
+      "Acknowledged without a result (objects)",
+      [
+        own("FailuresRecorded", { stat: "Sum", label: "failure recorded" }),
+        own("ObjectsDeletedBeforeRead", { stat: "Sum", label: "deleted before read" }),
+        own("ObjectsArchived", { stat: "Sum", label: "archived" }),
+        own("ResultsSuperseded", { stat: "Sum", label: "newer version's result kept" }),
+      ],
+    ],
+    [
+      "Annotations and deleted results",
+      [
+        own("AnnotationsWritten", { stat: "Sum", label: "annotations written" }),
+        own("AnnotationsRefused", { stat: "Sum", label: "annotations refused" }),
+        own("ResultsDeleted", { stat: "Sum", label: "results deleted with their object" }),
       ],
     ],
     [

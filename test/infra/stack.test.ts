@@ -1098,6 +1098,8 @@ describe("infra stack (Pulumi mocks)", () => {
         "Age of the oldest queued message (s)",
         "Extraction duration per object (ms)",
         "Bytes read against object size",
+        "Acknowledged without a result (objects)",
+        "Annotations and deleted results",
         "Concurrent executions",
       ]);
       for (const widget of widgets) expect(widget.properties.region).to.equal("eu-west-1");
@@ -1124,9 +1126,24 @@ describe("infra stack (Pulumi mocks)", () => {
       expect(
         byTitle["Bytes read against object size"].metrics.map((m: unknown[]) => m[1]),
       ).to.deep.equal(["BytesRead", "ObjectSize"]);
+      // every metric the function emits for an object it acknowledges without
+      // a result, and for annotations and deleted results, has a line
+      expect(
+        byTitle["Acknowledged without a result (objects)"].metrics.map((m: unknown[]) => m[1]),
+      ).to.deep.equal([
+        "FailuresRecorded",
+        "ObjectsDeletedBeforeRead",
+        "ObjectsArchived",
+        "ResultsSuperseded",
+      ]);
+      expect(
+        byTitle["Annotations and deleted results"].metrics.map((m: unknown[]) => m[1]),
+      ).to.deep.equal(["AnnotationsWritten", "AnnotationsRefused", "ResultsDeleted"]);
       for (const m of [
         ...byTitle["Objects processed"].metrics,
         ...byTitle["Bytes read against object size"].metrics,
+        ...byTitle["Acknowledged without a result (objects)"].metrics,
+        ...byTitle["Annotations and deleted results"].metrics,
       ]) {
         expect([m[0], m[2], m[3]]).to.deep.equal(own);
       }
