@@ -427,7 +427,11 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
           source.slice(end),
         "latin1",
       );
-      const found = await unhandledFormatEffects(`${dir}:${LIB}`, formatModules());
+      // Canon and the module after it: the audit of every module against the
+      // real release is the test above
+      const audited = formatModules().slice(0, 2);
+      expect(audited[0]).to.equal("Image/ExifTool/Canon.pm");
+      const found = await unhandledFormatEffects(`${dir}:${LIB}`, audited);
       expect(found).to.include(
         "Image/ExifTool/Canon.pm changed %Image::ExifTool::Exif::Main: a load-time effect the worker's format " +
           'preloading does not record: audit it (ARCHITECTURE.md, "Preloading"), then record it and make it in ' +
