@@ -376,7 +376,7 @@ sub preload_format {
 # entry and copies 4 KiB, as before. Nothing a child computes changes. The
 # kernel decides: with THP set to "never", a kernel before 6.1 (no
 # MADV_COLLAPSE) or another architecture, the pages stay as they were.
-# Returns the bytes advised; test/engine/huge-pages.test.ts checks it.
+# test/engine/huge-pages.test.ts checks the parent's AnonHugePages.
 use constant { MADV_HUGEPAGE => 14, MADV_COLLAPSE => 25 };
 my %MADVISE_SYSCALL = (x86_64 => 28, aarch64 => 233);
 sub first_line {
@@ -385,11 +385,10 @@ sub first_line {
     return defined $line ? $line : '';
 }
 sub advise_huge_pages {
-    my $madvise = $MADVISE_SYSCALL{(POSIX::uname())[4]} or return 0;
-    return 0 if first_line('/sys/kernel/mm/transparent_hugepage/enabled') =~ /\[never\]/;
-    my $huge = int(first_line('/sys/kernel/mm/transparent_hugepage/hpage_pmd_size')) or return 0;
-    open(my $maps, '<', '/proc/self/maps') or return 0;
-    my $advised = 0;
+    my $madvise = $MADVISE_SYSCALL{(POSIX::uname())[4]} or return;
+    return if first_line('/sys/kernel/mm/transparent_hugepage/enabled') =~ /\[never\]/;
+    my $huge = int(first_line('/sys/kernel/mm/transparent_hugepage/hpage_pmd_size')) or return;
+    open(my $maps, '<', '/proc/self/maps') or return;
     while (my $line = <$maps>) {
         # private writable anonymous memory: the heap and malloc's own mappings
         my ($from, $to, $perms, $name) = $line =~ /^(\w+)-(\w+) (\S+) \S+ \S+ \S+\s*(.*)$/ or next;
@@ -399,18 +398,17 @@ sub advise_huge_pages {
         next unless $end > $start;
         next unless syscall($madvise, $start, $end - $start, MADV_HUGEPAGE) == 0;
         syscall($madvise, $start, $end - $start, MADV_COLLAPSE);
-        $advised += $end - $start;
     }
-    return $advised;
 }
-my $hugePages; # bytes advised, once done
+my $hugePagesAsked = 0;
 
 # The parent's preparation between objects, one step at a time: the next
 # format module, then huge pages once they are all in.
-sub preparing { @toPreload or not defined $hugePages }
+sub preparing { @toPreload or not $hugePagesAsked }
 sub prepare_step {
     return preload_format() if @toPreload;
-    $hugePages = advise_huge_pages() unless defined $hugePages;
+    advise_huge_pages();
+    $hugePagesAsked = 1;
 }
 
 # GetTagTable requires a table's module only while the table is empty; in a
@@ -541,7 +539,8 @@ while (my ($id, @args) = read_command()) {
     print STDOUT "\n{ready$id}\n";
     print STDERR "\n{ready$id}\n";
     # otherwise once the object's result is out, while nothing waits; with
-    # the next command already here, during its child: one step per object
+    # the next command already here, during its child: at least one step
+    # per object
     if (preparing() and not $stepOwed) {
         if (command_pending()) { $stepOwed = 1 } else { prepare_step() }
     }
