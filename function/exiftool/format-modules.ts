@@ -4,18 +4,20 @@
 import { readFileSync } from "node:fs";
 import { workerScriptPath } from "./locate";
 
-/** Their files, as `require` names them (Image/ExifTool/Canon.pm), in the order the parent loads them. */
+/**
+ * Their files, as `require` names them (Image/ExifTool/Canon.pm), in the
+ * order the parent loads them: ExifTool's format modules, then the libraries
+ * outside ExifTool that they require (Archive/Zip.pm).
+ */
 export function formatModules(): string[] {
   const source = readFileSync(workerScriptPath(), "utf8");
   const list =
-    /use constant FORMAT_MODULES => map \{ "Image\/ExifTool\/\$_\.pm" \} qw\(([^)]*)\);/.exec(
+    /use constant FORMAT_MODULES => \(map\(\{ "Image\/ExifTool\/\$_\.pm" \} qw\(([^)]*)\)\), qw\(([^)]*)\)\);/.exec(
       source,
     );
   if (!list) throw new Error(`${workerScriptPath()}: no FORMAT_MODULES list found`);
-  return list[1]!
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((name) => `Image/ExifTool/${name}.pm`);
+  const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
+  return [...words(list[1]!).map((name) => `Image/ExifTool/${name}.pm`), ...words(list[2]!)];
 }
 
 /**

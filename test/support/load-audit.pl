@@ -33,7 +33,6 @@
 use strict;
 use warnings;
 use B ();
-use File::Temp ();
 use POSIX ();
 
 my ($mode, $lib, @rest) = @ARGV;
@@ -154,7 +153,14 @@ sub differences {
 # loads them: AddCompositeTags recorded, not made. Prints "FILE EFFECT" for
 # each effect outside the code of the files that load brought in (EFFECT as
 # in effects; "call Image::ExifTool::AddCompositeTags" is a registration the
-# worker records).
+# worker records); and "FILE end-block PATH" for each END block it compiles,
+# which a worker child runs at its exit whether or not its file needed FILE.
+sub end_blocks {
+    my $blocks = B::end_av;
+    return {} unless ref $blocks eq 'B::AV';
+    return { map { $$_ => $_->FILE } $blocks->ARRAY };
+}
+
 sub format_effects {
     my @files = @_;
     base();
@@ -165,14 +171,18 @@ sub format_effects {
     Scalar::Util::set_prototype(\&$record, prototype($add));
     *Image::ExifTool::AddCompositeTags = $record;
     my $log = log_calls(snapshot());
+    # one load's state after is the next one's before
+    my $before = snapshot();
     for my $file (@files) {
         my %loaded = %INC;
-        my $before = snapshot();
         my %packages = map { $_ => 1 } @{ stashes('main::', []) };
         $log->{calls} = [];
         $log->{on} = 1;
+        my $ends = end_blocks();
         require $file;
         $log->{on} = 0;
+        my $endsAfter = end_blocks();
+        print "$file end-block $endsAfter->{$_}\n" for grep { !$ends->{$_} } sort keys %$endsAfter;
         my $after = snapshot();
         # the packages of every file this load brought in are its own code
         for my $new (grep { !exists $loaded{$_} and /\.pm$/ } keys %INC) {
@@ -181,6 +191,7 @@ sub format_effects {
             delete $packages{$own};
         }
         print "$file $_\n" for differences($before, $after, \%packages, $log->{calls});
+        $before = $after;
     }
 }
 
@@ -242,6 +253,9 @@ sub in_child { return (in_children($_[0]))[0] }
 # returns what each printed, in order
 sub in_children {
     my @codes = @_;
+    # required here, not at the top: the audited loads must find it unloaded,
+    # as a worker does
+    require File::Temp;
     my $dir = File::Temp::tempdir(CLEANUP => 1);
     my (%running, @out);
     my $reap = sub {
