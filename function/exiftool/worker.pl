@@ -332,7 +332,7 @@ use constant FORMAT_MODULES => (map({ "Image/ExifTool/$_.pm" } qw(
     Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000
 )), qw(Archive/Zip.pm));
 
-# They take the parent from about 39 to 64 MB of address space, which every
+# They take the parent from about 39 to 70 MB of address space, which every
 # child shares: under a worker's smallest memory caps that would leave a child
 # too little for its file, so they are loaded only when the cap leaves room.
 use constant FORMAT_MIN_ADDRESS_SPACE => 192 * 1024 * 1024;
