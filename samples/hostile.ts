@@ -1,8 +1,9 @@
 // Files built to be hostile to a parser's memory: what an attacker could
 // upload to make ExifTool (and whatever serves its reads) allocate without
 // bound. Generated in chunks, like the large samples.
-import { crc32 as zlibCrc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { composeFile, type SyntheticFile } from "./synthetic";
+import { storedZip } from "./stored-zip";
 
 /** A TIFF whose IFD0 ImageDescription spans the whole object: ExifTool asks for it in one read. */
 export function tiffOneHugeTag(totalBytes: number): SyntheticFile {
@@ -87,41 +88,13 @@ export function xmpNestingBomb(totalBytes = 660_000, depth = 200): SyntheticFile
  */
 export function zipOfManyMembers(members: number): SyntheticFile {
   const body = Buffer.from("a small member\n");
-  const crc = zlibCrc32(body);
-  const header = (signature: number, name: Buffer, offset?: number): Buffer => {
-    const central = offset !== undefined;
-    const head = Buffer.alloc(central ? 46 : 30);
-    let at = head.writeUInt32LE(signature, 0);
-    if (central) at = head.writeUInt16LE(20, at); // version made by
-    at = head.writeUInt16LE(20, at); // version needed
-    at = head.writeUInt16LE(0, at); // flags
-    at = head.writeUInt16LE(0, at); // stored
-    at = head.writeUInt32LE(0x58216000, at); // 2024-01-01 12:00
-    at = head.writeUInt32LE(crc, at);
-    at = head.writeUInt32LE(body.length, at);
-    at = head.writeUInt32LE(body.length, at);
-    head.writeUInt16LE(name.length, at); // no extra field, comment, disk or attributes
-    if (central) head.writeUInt32LE(offset, 42);
-    return Buffer.concat([head, name]);
-  };
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (let i = 0; i < members; i++) {
-    const name = Buffer.from(`notes/${String(i).padStart(6, "0")}.txt`);
-    const local = Buffer.concat([header(0x04034b50, name), body]);
-    centrals.push(header(0x02014b50, name, offset));
-    locals.push(local);
-    offset += local.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members, 8);
-  end.writeUInt16LE(members, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return composeFile("many-members.zip", `${members} members`, [...locals, directory, end]);
+  const parts = storedZip(
+    Array.from({ length: members }, (_, i) => ({
+      name: `notes/${String(i).padStart(6, "0")}.txt`,
+      data: body,
+    })),
+  );
+  return composeFile("many-members.zip", `${members} members`, parts);
 }
 
 /**

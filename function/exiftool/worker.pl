@@ -49,6 +49,8 @@ BEGIN { *CORE::GLOBAL::require = sub { require_in_view($_[0]) } }
 my %hidden;     # file => its path in %INC, for the files format preloading loaded
 my %shown;      # hidden files this child has loaded, as a new process would have
 my %effects;    # file => its load's effects, in order: [require => FILE] or [composite => ARGS]
+my %tableFile;  # table => the hidden file that defines it outside that file's package
+my %tables;     # hidden file => [[name, \%hash], ...]: the ExifTool hashes (tag tables, lookups) its load filled
 my @loading;    # the files format preloading is loading, innermost last
 my $preloading = 0;
 my $inView = 0; # in a child: requires follow what a new process has loaded
@@ -59,14 +61,19 @@ sub require_in_view {
         # what loading it did outside its own code, in the order it did it
         $shown{$file} = 1;
         $INC{$file} = $hidden{$file};
+        # its hashes come back once the files it uses are in, before its
+        # Composite tags, whose registration reads them
+        my $revealed = 0;
         for my $effect (@{$effects{$file}}) {
             my ($kind, @args) = @$effect;
             if ($kind eq 'require') {
                 require_in_view($args[0]);
             } else {
+                reveal($file) unless $revealed++;
                 Image::ExifTool::AddCompositeTags(@args);
             }
         }
+        reveal($file) unless $revealed;
         $@ = '';    # as a require that compiles a file leaves it
         return 1;
     }
@@ -323,14 +330,17 @@ preload_writer();
 # and for code that compiles differently before and after them, and fails on
 # a release that adds one, naming the module. Chosen by what a new process
 # spends compiling them and how often uploads need them (bench/README.md).
-# Last, Archive::Zip, which ZIP.pm requires for every office document (docx,
-# xlsx, odt, Numbers, ...): a child spent 50 ms compiling it and what it
-# uses (File::Temp, Encode, Compress::Raw::Zlib, ...), hidden alike.
+# Then XMP2.pl, the XMP namespaces GetTagTable loads on first use (IPTC
+# Extension, xmpDM, HDR gain maps, ...; 6 ms a child): its tables live in
+# XMP.pm's package, so GetTagTable of one of them shows it (%tableFile
+# below). Last, Archive::Zip, which ZIP.pm requires for every office document
+# (docx, xlsx, odt, Numbers, ...): a child spent 50 ms compiling it and what
+# it uses (File::Temp, Encode, Compress::Raw::Zlib, ...), hidden alike.
 use constant FORMAT_MODULES => (map({ "Image/ExifTool/$_.pm" } qw(
     Canon Nikon Sony Olympus Panasonic FujiFilm Pentax Samsung Apple QuickTime
     ICC_Profile Photoshop IPTC FlashPix MPF PrintIM Kodak Casio Ricoh Sigma
     Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000
-)), qw(Archive/Zip.pm));
+)), qw(Image/ExifTool/XMP2.pl Archive/Zip.pm));
 
 # They take the parent from about 39 to 70 MB of address space, which every
 # child shares: under a worker's smallest memory caps that would leave a child
@@ -347,8 +357,45 @@ my $addressSpace = address_space_limit();
 my @toPreload = defined $addressSpace && $addressSpace < FORMAT_MIN_ADDRESS_SPACE ? () : FORMAT_MODULES;
 my $preloadError;
 
+# The hashes with entries in the given stashes (or in every package under
+# Image::ExifTool), by name.
+sub filled_hashes {
+    my @stashes = @_ ? @_ : ('Image::ExifTool::');
+    my $deep = not @_;
+    no strict 'refs';
+    my %hashes;
+    while (my $stash = shift @stashes) {
+        for my $name (keys %$stash) {
+            if ($name =~ /::$/) { push @stashes, "$stash$name" if $deep; next }
+            my $glob = \${$stash}{$name};
+            next unless ref $glob eq 'GLOB' and *$glob{HASH} and %{*$glob{HASH}};
+            $hashes{"$stash$name"} = *$glob{HASH};
+        }
+    }
+    return \%hashes;
+}
+
+# A hidden module's hashes, its tag tables above all, are empty in the
+# parent's globs, and come back when a child loads the module: code that
+# tests a table by a computed name before GetTagTable (OOXML.pm, for an XML
+# namespace that names a table) finds it empty, as in a new process that has
+# not loaded that module.
+sub conceal {
+    no strict 'refs';
+    for my $list (values %tables) { *{$_->[0]} = {} for @$list }
+}
+sub reveal {
+    no strict 'refs';
+    *{$_->[0]} = $_->[1] for @{$tables{$_[0]} || []};
+}
+
 sub preload_format {
     my $file = shift @toPreload or return;
+    # the modules loaded before it, as this one's load would find them
+    reveal($_) for keys %tables;
+    # a file that is not its package's module (XMP2.pl) defines tables in a
+    # package loaded before it: GetTagTable would require it for them
+    my $tablesBefore = $file =~ /\.pl$/ ? filled_hashes() : undef;
     my $addCompositeTags = \&Image::ExifTool::AddCompositeTags;
     my $record = sub { push @{$effects{$loading[-1]}}, [composite => @_] };
     Scalar::Util::set_prototype(\&$record, prototype($addCompositeTags));
@@ -361,7 +408,25 @@ sub preload_format {
         $preloading = 0;
         $ok;
     };
-    $hidden{$_} = delete $INC{$_} for grep { not exists $before{$_} } keys %INC;
+    my @brought = grep { not exists $before{$_} } keys %INC;
+    $hidden{$_} = delete $INC{$_} for @brought;
+    # each ExifTool module it brought in owns its package's hashes
+    my %own = map { (my $p = $_) =~ s{/}{::}g; $p =~ s/\.pm$/::/; ($p => $_) }
+        grep { m{^Image/ExifTool/.*\.pm$} } @brought;
+    for my $package (sort keys %own) {
+        my $hashes = filled_hashes($package);
+        push @{$tables{$own{$package}}}, map { [$_, $hashes->{$_}] } sort keys %$hashes;
+    }
+    if ($tablesBefore and $loaded) {
+        my $after = filled_hashes();
+        for my $table (sort grep { not $tablesBefore->{$_} } keys %$after) {
+            (my $package = $table) =~ s/\w+$//;
+            next if $own{$package};
+            $tableFile{$table} = $file;
+            push @{$tables{$file}}, [$table, $after->{$table}];
+        }
+    }
+    conceal();
     # a module that fails to load here (none does: the audit loads them all)
     # ends preloading; a child loads it, or fails to, as a new process would
     return 1 if $loaded;
@@ -414,15 +479,17 @@ sub prepare_step {
     $hugePagesAsked = 1;
 }
 
-# GetTagTable requires a table's module only while the table is empty; in a
-# child, a table of a hidden module is one a new process has not built yet,
-# so its module is required first.
+# GetTagTable requires a table's module only while the table is empty (and
+# XMP2.pl for an empty table of XMP's package); in a child, a table of a
+# hidden file is one a new process has not built yet, so its file is
+# required first.
 sub wrap_table_loader {
     my $getTagTable = \&Image::ExifTool::GetTagTable;
     my $loader = sub {
-        if ($inView and defined $_[0] and $_[0] =~ /^(.*)::/) {
-            (my $file = "$1.pm") =~ s{::}{/}g;
-            require_in_view($file) if $hidden{$file} and not $shown{$file};
+        if ($inView and defined $_[0]) {
+            my $file = $tableFile{$_[0]};
+            ($file = "$1.pm") =~ s{::}{/}g if not $file and $_[0] =~ /^(.*)::/;
+            require_in_view($file) if $file and $hidden{$file} and not $shown{$file};
         }
         goto &$getTagTable;
     };
@@ -439,6 +506,7 @@ if ($listPreloaded) {
             print "$file\n" if $listPreloaded eq '--formats';
             next unless $listPreloaded eq '--effects';
             print "$file @$_\n" for @{ $effects{$file} || [] };
+            print "$file table $_\n" for sort grep { $tableFile{$_} eq $file } keys %tableFile;
         }
     } else {
         print "$_\n" for sort grep { m{^Image/ExifTool[./]} } keys %INC;

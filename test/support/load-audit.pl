@@ -109,21 +109,30 @@ sub effects {
     print "$_\n" for differences($before, snapshot(), \%packages, $log->{calls});
 }
 
-# Every ExifTool sub in the snapshot reports its calls while $log->{on};
-# the snapshot is updated to the wrappers, so that they are no difference.
+# Every ExifTool sub in the snapshot reports its calls, by its own name,
+# while $log->{on}; the snapshot is updated to the wrappers, so that they are
+# no difference. A sub imported under other names (Exporter's :Utils) gets
+# one wrapper under all of them, so that importing it again changes nothing.
 sub log_calls {
     my ($state) = @_;
     my $log = { on => 0, calls => [] };
-    for my $key (grep { /^&Image::ExifTool::/ and $state->{$_} ne 'declared' } keys %$state) {
+    my %wrapper;
+    for my $key (sort grep { /^&Image::ExifTool::/ and $state->{$_} ne 'declared' } keys %$state) {
         my $name = substr($key, 1);
         next if $name =~ /::(BEGIN|END|DESTROY|import|unimport)$/;
         no strict 'refs';
         no warnings 'redefine';
         my $code = \&{$name};
-        my $wrapper = sub { push @{ $log->{calls} }, $name if $log->{on}; goto &$code };
-        Scalar::Util::set_prototype(\&$wrapper, prototype($code));
-        *{$name} = $wrapper;
-        $state->{$key} = 0 + $wrapper;
+        $wrapper{0 + $code} ||= do {
+            # (a stand-in installed under a name, as format_effects does, is anonymous)
+            my $gv = B::svref_2object($code)->GV;
+            my $own = $gv->NAME eq '__ANON__' ? $name : $gv->STASH->NAME . '::' . $gv->NAME;
+            my $wrapper = sub { push @{ $log->{calls} }, $own if $log->{on}; goto &$code };
+            Scalar::Util::set_prototype(\&$wrapper, prototype($code));
+            $wrapper;
+        };
+        *{$name} = $wrapper{0 + $code};
+        $state->{$key} = 0 + $wrapper{0 + $code};
     }
     return $log;
 }
