@@ -136,8 +136,9 @@ export class PerFileMeans {
 /**
  * A pool warmed as a running function's would be, untimed: each worker has
  * served an object per preparation step of its parent (one per object: each
- * format module, then huge pages), so it is done preparing; the cold start
- * shows the objects before.
+ * format module, then huge pages), and one more, during which the last step
+ * ends, so it is done preparing and no step's CPU falls in the measured
+ * objects; the cold start shows the objects before.
  */
 async function warmExtractor(
   s3: S3Client,
@@ -147,7 +148,7 @@ async function warmExtractor(
 ): Promise<Extractor> {
   const extractor = new Extractor({ s3, workers: WORKERS, range, env });
   const first = lane.files.slice(0, WORKERS);
-  for (let round = 0; round < preparationSteps(); round++)
+  for (let round = 0; round <= preparationSteps(); round++)
     await Promise.all(first.map(({ ref }) => extractor.extract(ref)));
   return extractor;
 }
