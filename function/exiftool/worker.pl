@@ -50,7 +50,7 @@ my %hidden;     # file => its path in %INC, for the files format preloading load
 my %shown;      # hidden files this child has loaded, as a new process would have
 my %effects;    # file => its load's effects, in order: [require => FILE] or [composite => ARGS]
 my %tableFile;  # table => the hidden file that defines it outside that file's package
-my %tables;     # hidden file => [[name, \%hash], ...]: the ExifTool hashes (tag tables, lookups) its load filled
+my %tables;     # hidden file => [[name, \%hash, \%empty], ...]: the ExifTool hashes (tag tables, lookups) its load filled
 my @loading;    # the files format preloading is loading, innermost last
 my $preloading = 0;
 my $inView = 0; # in a child: requires follow what a new process has loaded
@@ -342,7 +342,7 @@ use constant FORMAT_MODULES => (map({ "Image/ExifTool/$_.pm" } qw(
     Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000
 )), qw(Image/ExifTool/XMP2.pl Archive/Zip.pm));
 
-# They take the parent from about 39 to 70 MB of address space, which every
+# They take the parent from about 39 to 71 MB of address space, which every
 # child shares: under a worker's smallest memory caps that would leave a child
 # too little for its file, so they are loaded only when the cap leaves room.
 use constant FORMAT_MIN_ADDRESS_SPACE => 192 * 1024 * 1024;
@@ -380,9 +380,11 @@ sub filled_hashes {
 # tests a table by a computed name before GetTagTable (OOXML.pm, for an XML
 # namespace that names a table) finds it empty, as in a new process that has
 # not loaded that module.
+# (each glob gets one empty hash of its own, kept: concealing again between
+# steps allocates nothing, so no freed memory is left for children to land in)
 sub conceal {
     no strict 'refs';
-    for my $list (values %tables) { *{$_->[0]} = {} for @$list }
+    for my $list (values %tables) { *{$_->[0]} = ($_->[2] ||= {}) for @$list }
 }
 sub reveal {
     no strict 'refs';
