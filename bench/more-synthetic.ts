@@ -3,6 +3,7 @@
 // large one. Streamed in chunks like the others, so size costs no memory.
 import { crc32 } from "node:zlib";
 import { composeFile, filler, partSize, type Part, type SyntheticFile } from "../samples/synthetic";
+import { endOfCentralDirectory } from "../samples/stored-zip";
 
 const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
 /** Fixed-width numbers keep every offset independent of the filler's size. */
@@ -128,13 +129,7 @@ function zipParts(members: Member[]): Part[] {
     offset += local.length + partSize(member.data);
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return [...locals, directory, end];
+  return [...locals, directory, endOfCentralDirectory(members.length, directory.length, offset)];
 }
 
 /**

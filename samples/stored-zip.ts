@@ -38,11 +38,16 @@ export function storedZip(members: ZipMember[]): Buffer[] {
     offset += local.length;
   }
   const directory = Buffer.concat(centrals);
+  return [...locals, directory, endOfCentralDirectory(members.length, directory.length, offset)];
+}
+
+/** The end record of a one-disk archive: `count` members, their directory of `length` bytes at `offset`. */
+export function endOfCentralDirectory(count: number, length: number, offset: number): Buffer {
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(length, 12);
   end.writeUInt32LE(offset, 16);
-  return [...locals, directory, end];
+  return end;
 }
