@@ -339,7 +339,7 @@ preload_writer();
 use constant FORMAT_MODULES => (map({ "Image/ExifTool/$_.pm" } qw(
     Canon Nikon Sony Olympus Panasonic FujiFilm Pentax Samsung Apple QuickTime
     ICC_Profile Photoshop IPTC FlashPix MPF PrintIM Kodak Casio Ricoh Sigma
-    Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000
+    Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000 PNG
 )), qw(Image/ExifTool/XMP2.pl Archive/Zip.pm));
 
 # They take the parent from about 39 to 71 MB of address space, which every

@@ -136,12 +136,25 @@ function unhandledWriterEffects(effects: string[]): string[] {
     );
 }
 
-/** The subs ExifTool.pm declares without a body: every new process has these declarations. */
+/**
+ * The subs that the modules every new process loads before a file (ExifTool,
+ * Exif, MakerNotes, GPS, XMP) declare without a body, at file scope in their
+ * one package: every new process has these declarations.
+ */
 const FORWARD_DECLARED = [
-  ...readFileSync(join(LIB, "Image", "ExifTool.pm"), "latin1").matchAll(
-    /^sub (\w+)\s*\([^)]*\)\s*;/gm,
-  ),
-].map((match) => `Image::ExifTool::${match[1]}`);
+  "ExifTool",
+  "ExifTool/Exif",
+  "ExifTool/MakerNotes",
+  "ExifTool/GPS",
+  "ExifTool/XMP",
+]
+  .map((module) => readFileSync(join(LIB, "Image", `${module}.pm`), "latin1"))
+  .flatMap((source) => {
+    const pkg = /^package ([\w:]+);/m.exec(source)![1]!;
+    return [...source.matchAll(/^sub (\w+)\s*\([^)]*\)\s*;/gm)].map(
+      (match) => `${pkg}::${match[1]}`,
+    );
+  });
 
 /**
  * What Archive::Zip's load does outside the files it brings in, audited
@@ -229,9 +242,10 @@ async function unhandledFormatEffects(
         return outside[0] === "audited" ? [] : outside.length ? outside : [line];
       })
       // the registration is what the worker records and makes in the child;
-      // a sub ExifTool.pm declares without a body (`sub WriteTIFF($$$);`, kept
-      // by Perl as a bare prototype) shows as declared once a module takes a
-      // reference to it: the same declaration a new process has, before and after
+      // a sub ExifTool.pm or XMP.pm declares without a body (`sub WriteTIFF($$$);`,
+      // kept by Perl as a bare prototype) shows as declared once a module takes a
+      // reference to it or calls it: the same declaration a new process has,
+      // before and after
       .filter(
         (line) =>
           !line.endsWith(" call Image::ExifTool::AddCompositeTags") &&
@@ -470,6 +484,8 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     expect(hidden).to.include("Image/ExifTool/Minolta.pm");
     expect(hidden.filter((file) => WRITER.includes(file))).to.deep.equal([]);
     expect(FORWARD_DECLARED).to.include("Image::ExifTool::WriteTIFF");
+    // XMP.pm's, which PNG.pm's call of it turns into a full symbol
+    expect(FORWARD_DECLARED).to.include("Image::ExifTool::XMP::ValidateXMP");
     const tables = (await workerPreloads("--effects")).filter((line) => / table /.test(line));
     // XMP2.pl's XMP namespaces, which GetTagTable loads it for
     expect(tables).to.include("Image/ExifTool/XMP2.pl table Image::ExifTool::XMP::iptcExt");
