@@ -342,7 +342,7 @@ use constant FORMAT_MODULES => (map({ "Image/ExifTool/$_.pm" } qw(
     Charset JPEG ID3 Text CanonCustom Google PDF ZIP Jpeg2000 PNG
 )), qw(Image/ExifTool/XMP2.pl Archive/Zip.pm));
 
-# They take the parent from about 39 to 71 MB of address space, which every
+# They take the parent from about 39 to 72 MB of address space, which every
 # child shares: under a worker's smallest memory caps that would leave a child
 # too little for its file, so they are loaded only when the cap leaves room.
 use constant FORMAT_MIN_ADDRESS_SPACE => 192 * 1024 * 1024;
