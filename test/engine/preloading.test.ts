@@ -348,6 +348,20 @@ async function withRelease(test: (dir: string) => Promise<void>): Promise<void> 
   }
 }
 
+/**
+ * Writes DIR/Image/MODULE, the real release's module with `code` added just
+ * before its closing `1;`; returns its path and the line `code` starts on.
+ */
+function withCodeAdded(dir: string, module: string, code: string): { path: string; line: number } {
+  const path = join(dir, "Image", module);
+  mkdirSync(dirname(path), { recursive: true });
+  const source = readFileSync(join(LIB, "Image", module), "latin1");
+  const end = source.lastIndexOf("\n1;");
+  expect(end, `${module} ends with 1;`).to.be.greaterThan(0);
+  writeFileSync(path, source.slice(0, end) + "\n" + code + source.slice(end), "latin1");
+  return { path, line: source.slice(0, end).split("\n").length + 1 };
+}
+
 describe("worker preloading", function () {
   this.timeout(300_000);
 
@@ -539,21 +553,14 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
 
   it("names a format module whose new release changes another module's table or adds an END block at load, and says what to audit", async () => {
     await withRelease(async (dir) => {
-      const canon = join(dir, "Image", "ExifTool", "Canon.pm");
-      mkdirSync(dirname(canon), { recursive: true });
-      const source = readFileSync(join(LIB, "Image", "ExifTool", "Canon.pm"), "latin1");
-      const end = source.lastIndexOf("\n1;");
-      expect(end).to.be.greaterThan(0);
-      writeFileSync(
-        canon,
-        source.slice(0, end) +
-          "\n$Image::ExifTool::Exif::Main{0xfffe} = { Name => 'Synthetic' };" +
+      const { path: canon } = withCodeAdded(
+        dir,
+        "ExifTool/Canon.pm",
+        "$Image::ExifTool::Exif::Main{0xfffe} = { Name => 'Synthetic' };" +
           // and three levels down in another table
           "\n$Image::ExifTool::XMP::Main{dc}{SubDirectory}{TagTable} = 'Image::ExifTool::Synthetic';" +
           // and an END block, which every child would run at its exit
-          "\nEND { }" +
-          source.slice(end),
-        "latin1",
+          "\nEND { }",
       );
       // Canon and the module after it: the audit of every module against the
       // real release is the test above
@@ -594,24 +601,16 @@ sub Plain { my ($value, $table) = @_; return Image::ExifTool::ReverseLookup($val
     const tables = (await workerPreloads("--effects")).filter((line) => / table /.test(line));
     expect(await unhandledFormatEffects(LIB, ["Image/ExifTool/XMP2.pl"], tables)).to.deep.equal([]);
     await withRelease(async (dir) => {
-      const xmp = join(dir, "Image", "ExifTool", "XMP.pm");
-      mkdirSync(dirname(xmp), { recursive: true });
-      const source = readFileSync(join(LIB, "Image", "ExifTool", "XMP.pm"), "latin1");
-      const end = source.lastIndexOf("\n1;");
-      expect(end).to.be.greaterThan(0);
-      writeFileSync(
-        xmp,
-        source.slice(0, end) +
-          "\nsub Synthetic { return (\\%Image::ExifTool::XMP::iptcExt, ProcessSEAL(@_)) }" +
-          source.slice(end),
-        "latin1",
+      const { line } = withCodeAdded(
+        dir,
+        "ExifTool/XMP.pm",
+        "sub Synthetic { return (\\%Image::ExifTool::XMP::iptcExt, ProcessSEAL(@_)) }",
       );
       const found = await unhandledFormatEffects(
         `${dir}:${LIB}`,
         ["Image/ExifTool/XMP2.pl"],
         tables,
       );
-      const line = source.slice(0, end).split("\n").length + 1;
       const audit =
         ': a load-time effect the worker\'s format preloading does not record: audit it (ARCHITECTURE.md, "Preloading"), ' +
         "then record it and make it in the child, or take the module out of FORMAT_MODULES in worker.pl";
