@@ -96,7 +96,7 @@ export interface ColdStart {
   firstTenMs: number;
   /** Ten extractions once it has loaded all of them. */
   lastTenMs: number;
-  /** How many format modules the parent loads (worker.pl's FORMAT_MODULES). */
+  /** How many files the parent preloads (worker.pl's FORMAT_MODULES: format modules, XMP2.pl, Archive::Zip). */
   formatModules: number;
   /** The parent's CPU over all those extractions: mostly its preparation steps. */
   parentCpuMs: number;

@@ -327,7 +327,7 @@ function coldStartSection(results: Results): string[] {
         "Its first parse",
         "Its second parse",
         "First ten parses",
-        `Ten after its ${c.formatModules} format modules and huge pages`,
+        `Ten after its ${c.formatModules} preloaded files and huge pages`,
         "Parent CPU meanwhile",
       ],
       [
@@ -346,7 +346,7 @@ function coldStartSection(results: Results): string[] {
       ],
     ),
     "",
-    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse is a fresh child of the worker's parent. The parent starts with what every `exiftool -json` process loads, and takes one preparation step per object, right after the object's result (or while the next object's child runs, if that object already waits): each of its format modules (maker notes, QuickTime, ...), hidden from the children until their file needs it, then huge pages for its memory. No object waits for all of them, the first ones each wait for one step at most; the parent's CPU meanwhile is what the steps cost in all. Parses of one camera JPEG (ExifTool.jpg, Canon maker notes), one after another, wall time.",
+    "The first worker starts during the bundle's load (Lambda's init phase) and gets ready while the first invocation fetches its object. The first invocation also pays for the SDK's first request (a new connection). Each parse is a fresh child of the worker's parent. The parent starts with what every `exiftool -json` process loads, and takes one preparation step per object, right after the object's result (or while the next object's child runs, if that object already waits): each of its preloaded files (format modules such as maker notes and QuickTime, XMP2.pl's namespaces, Archive::Zip), hidden from the children until their file needs it, then huge pages for its memory. No object waits for all of them, the first ones each wait for one step at most; the parent's CPU meanwhile is what the steps cost in all. Parses of one camera JPEG (ExifTool.jpg, Canon maker notes), one after another, wall time.",
     "",
   ];
 }

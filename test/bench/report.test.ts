@@ -155,7 +155,7 @@ describe("bench: targets and reports", () => {
     expect(markdown).to.contain(
       "| 40.0 ms | 120.0 ms | 80.0 ms | 240.0 ms | 150.0 ms | 90.0 ms | 10.0 ms | 400.0 ms | 300.0 ms | 450.0 ms |",
     );
-    expect(markdown).to.contain("| Ten after its 20 format modules and huge pages |");
+    expect(markdown).to.contain("| Ten after its 20 preloaded files and huge pages |");
   });
 
   it("works out what isolation costs per lane, and leaves out what a lane did not run", () => {
