@@ -166,13 +166,28 @@ function sampleFields(doc: string): string[] {
 }
 
 /** Sends a message to the served queue, as S3 (or anyone with the queue's URL) would. */
+const QUEUE_LINE = /^ {2}queue +(\S+)$/m;
+
+/** One use of the run's queue (its URL on the run's stderr) through a client of `endpoint`. */
+async function withQueue<T>(
+  run: Run,
+  endpoint: string,
+  use: (sqs: SQSClient, queueUrl: string) => Promise<T>,
+): Promise<T> {
+  const queueUrl = QUEUE_LINE.exec(run.stderr())![1]!;
+  const sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  try {
+    return await use(sqs, queueUrl);
+  } finally {
+    sqs.destroy();
+  }
+}
+
 /** Messages of the run's queue that a batch holds (received, not yet deleted); 0 before it has started. */
 async function messagesInFlight(run: Run): Promise<number> {
   const endpoint = / on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(run.stderr())?.[1];
-  const queueUrl = /^ {2}queue +(\S+)$/m.exec(run.stderr())?.[1];
-  if (!endpoint || !queueUrl) return 0;
-  const sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-  try {
+  if (!endpoint || !QUEUE_LINE.test(run.stderr())) return 0;
+  return withQueue(run, endpoint, async (sqs, queueUrl) => {
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
@@ -180,22 +195,16 @@ async function messagesInFlight(run: Run): Promise<number> {
       }),
     );
     return Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
-async function sendToQueue(run: Run, endpoint: string, body: string): Promise<string> {
-  const queueUrl = /^ {2}queue +(\S+)$/m.exec(run.stderr())![1]!;
-  const sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-  try {
+function sendToQueue(run: Run, endpoint: string, body: string): Promise<string> {
+  return withQueue(run, endpoint, async (sqs, queueUrl) => {
     const { MessageId } = await sqs.send(
       new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }),
     );
     return MessageId!;
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 const stdoutLine = (run: Run, start: string): Promise<string> =>
